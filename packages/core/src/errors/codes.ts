@@ -1,0 +1,89 @@
+/**
+ * The registry of stable error codes. Codes are part of the public contract: a client may branch on
+ * them, so never rename one. Each area owns a block; `ERROR_STATUS` maps every code to its HTTP status.
+ * @module
+ */
+
+type UpperSnake<S extends string> = S extends Uppercase<S> ? S : never;
+
+/** Declares a block of codes; the type rejects anything that is not UPPER_SNAKE. */
+function defineErrorCodes<const T extends Record<string, { status: number; message: string }>>(
+  codes: {
+    [K in keyof T]: K extends string ? (UpperSnake<K> extends never ? never : T[K]) : never;
+  },
+): T {
+  return codes as T;
+}
+
+export const REQUEST_ERRORS = defineErrorCodes({
+  /** The body could not be parsed in its declared (or sniffed) encoding. Fix the client's encoding. */
+  BODY_MALFORMED: { status: 400, message: "The request body could not be parsed" },
+  /** The body is larger than the configured limit. */
+  BODY_TOO_LARGE: { status: 413, message: "The request body is too large" },
+  /** A parameter has the wrong type or shape; the message names it. */
+  PARAM_INVALID: { status: 400, message: "A parameter is invalid" },
+  /** A required parameter is missing; the message names it. */
+  PARAM_MISSING: { status: 400, message: "A required parameter is missing" },
+  /** A flag has the wrong type or value; the message names the flag. */
+  FLAG_INVALID: { status: 400, message: "A flag is invalid" },
+  /** A step is malformed; the message names its index. */
+  STEP_INVALID: { status: 400, message: "A step is invalid" },
+  /** No route matches the method and path. */
+  ROUTE_NOT_FOUND: { status: 404, message: "No such endpoint" },
+  /** The media type is not accepted by this endpoint. */
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported media type" },
+  /** Too many requests for this company; retry after the `Retry-After` header. */
+  RATE_LIMITED: { status: 429, message: "Too many requests" },
+});
+
+export const AUTH_ERRORS = defineErrorCodes({
+  /** The company requires HMAC and the request carried no `Authorization: signature="…"` header. */
+  SIGNATURE_MISSING: { status: 401, message: "This company requires HMAC-signed requests" },
+  /** The HMAC signature does not match the request. Check the key and that the raw body is signed. */
+  SIGNATURE_INVALID: { status: 401, message: "The request signature is invalid" },
+  /** The signed timestamp is outside the accepted window (replay protection extension). */
+  SIGNATURE_EXPIRED: { status: 401, message: "The request timestamp is outside the accepted window" },
+});
+
+export const SESSION_ERRORS = defineErrorCodes({
+  /** The configuration named by `config_id` does not exist for this company. */
+  CONFIG_NOT_FOUND: { status: 404, message: "Configuration not found" },
+  /** `parent_session_id` does not name a session of this company. */
+  PARENT_SESSION_NOT_FOUND: { status: 404, message: "Parent session not found" },
+  /** The session cannot move to the requested state (e.g. approving an expired session). */
+  SESSION_TRANSITION_INVALID: { status: 409, message: "The session cannot change to that state" },
+  /** The session is no longer in progress (finished, expired or refused). */
+  SESSION_CLOSED: { status: 409, message: "The session is closed" },
+});
+
+export const COMPANY_ERRORS = defineErrorCodes({
+  COMPANY_NOT_FOUND: { status: 404, message: "Company not found" },
+  COMPANY_SETTING_INVALID: { status: 400, message: "A company setting is invalid" },
+});
+
+export const MEDIA_ERRORS = defineErrorCodes({
+  MEDIA_NOT_FOUND: { status: 404, message: "No media of that kind for this session" },
+});
+
+export const INTERNAL_ERRORS = defineErrorCodes({
+  /** An unexpected fault. The response carries a request id for the logs; nothing is leaked. */
+  INTERNAL: { status: 500, message: "Internal error" },
+  /** A dependency (database, storage, model) is unavailable. Retry later. */
+  UNAVAILABLE: { status: 503, message: "Service temporarily unavailable" },
+});
+
+export const ERROR_CODES = {
+  ...REQUEST_ERRORS,
+  ...AUTH_ERRORS,
+  ...SESSION_ERRORS,
+  ...COMPANY_ERRORS,
+  ...MEDIA_ERRORS,
+  ...INTERNAL_ERRORS,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The single map from code to HTTP status. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}

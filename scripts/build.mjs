@@ -1,0 +1,37 @@
+// Builds the deployables: the server bundle (API, CLI, workers) with esbuild.
+// Workspace packages (@verimat/*) are bundled from source; every other package stays external.
+
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const serverDir = path.join(root, "apps/server");
+
+/** @type {import('esbuild').Plugin} */
+const externalizeDeps = {
+  name: "externalize-deps",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("@verimat/")) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    main: path.join(serverDir, "src/main.ts"),
+    cli: path.join(serverDir, "src/cli.ts"),
+  },
+  outdir: path.join(serverDir, "dist"),
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+  plugins: [externalizeDeps],
+});

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the tests need beyond npm. Idempotent; installs only what is missing.
+set -euo pipefail
+need=()
+# (browser tests and OCR-B fixtures add packages here as they arrive)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing system packages: ${need[*]} (install them with apt-get)" >&2; exit 1
+  fi
+fi
