@@ -1,0 +1,101 @@
+/**
+ * The composition root: `buildApp(deps)` wires the HTTP app from ready-made dependencies and does not
+ * listen. `main.ts` builds the real dependencies from the configuration; tests build in-memory ones.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { type Clock, createSecretBox } from "@verimat/core";
+import { createRepositories, type DatabaseHandle } from "@verimat/db";
+import type { MediaStore } from "@verimat/media";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Config } from "./config.ts";
+import { registerErrorHandling } from "./http/error-handler.ts";
+import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
+import { demoPageRoutes } from "./routes/demo-page.ts";
+import { externalApiRoutes } from "./routes/external-api.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { widgetPageRoutes } from "./routes/widget-page.ts";
+import { createCompanyService } from "./services/company-service.ts";
+import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
+import { createSessionService } from "./services/session-service.ts";
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  database: DatabaseHandle;
+  media: MediaStore;
+  clock: Clock;
+  masterKey: Buffer;
+  rateLimiter?: RateLimiter;
+  /** The demo company's raw key, when the demo page is enabled. */
+  demoCompanyKey?: string | undefined;
+  /** Pino logger options, or false to silence (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface App {
+  http: FastifyInstance;
+  services: {
+    companies: ReturnType<typeof createCompanyService>;
+    sessions: ReturnType<typeof createSessionService>;
+  };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, clock } = deps;
+  const secretBox = createSecretBox(deps.masterKey);
+  const companies = createCompanyService({
+    companies: createRepositories(deps.database.db).companies,
+    secretBox,
+    clock,
+  });
+  const sessions = createSessionService({
+    db: deps.database.db,
+    media: deps.media,
+    clock,
+    idleMs: config.sessionIdleMs,
+  });
+  const rateLimiter = deps.rateLimiter ?? createMemoryRateLimiter(config.beginRateLimitPerMinute);
+
+  const http = Fastify({
+    logger:
+      deps.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            serializers: logSerializers,
+            redact: { paths: logRedactPaths, censor: "[redacted]" },
+            ...(typeof deps.logger === "object" ? deps.logger : {}),
+          },
+    // Our own ids, or a well-formed one from a proxy: a caller cannot inject log lines through it.
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  http.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    reply.header("x-content-type-options", "nosniff");
+  });
+  registerErrorHandling(http);
+
+  await http.register(healthRoutes, { database: deps.database, media: deps.media });
+  await http.register(externalApiRoutes, {
+    companies,
+    sessions,
+    rateLimiter,
+    clock,
+    bodyLimitBytes: config.bodyLimitBytes,
+    hmacTimestampWindowMs: config.hmacTimestampWindowMs,
+  });
+  await http.register(widgetPageRoutes, { sessions });
+  if (deps.demoCompanyKey) {
+    await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
+  }
+  return { http, services: { companies, sessions } };
+}

@@ -1,0 +1,92 @@
+/**
+ * `verimat` command line: company accounts, keys and configurations, on the same DATA_DIR /
+ * DATABASE_URL as the server. Every command prints JSON on stdout; errors go to stderr with exit 1.
+ * @module
+ */
+import fs from "node:fs";
+import { isAppError } from "@verimat/core";
+import { Command } from "commander";
+import {
+  createCompanyCommand,
+  createConfigCommand,
+  listCompaniesCommand,
+  listConfigsCommand,
+  rotateKeyCommand,
+  type SetOptions,
+  setCompanyCommand,
+} from "./cli/company-commands.ts";
+import { loadConfig } from "./config.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
+  const runtime = await openRuntime(loadConfig());
+  try {
+    const out = await fn(runtime);
+    if (Array.isArray(out)) for (const item of out) print(item);
+    else print(out);
+  } finally {
+    await runtime.database.close();
+  }
+}
+
+const program = new Command("verimat")
+  .description("Verimat identity verification service")
+  .showHelpAfterError();
+
+const company = program.command("company").description("company accounts and API keys");
+company
+  .command("create")
+  .requiredOption("--name <name>", "company name")
+  .option("--hmac", "issue a secret_key; every API call of the company must then be HMAC-signed")
+  .action((opts: { name: string; hmac?: boolean }) => withRuntime((rt) => createCompanyCommand(rt, opts)));
+company.command("list").action(() => withRuntime((rt) => listCompaniesCommand(rt)));
+company
+  .command("rotate-key")
+  .requiredOption("--company <id>", "company id")
+  .action((opts: { company: string }) => withRuntime((rt) => rotateKeyCommand(rt, opts)));
+company
+  .command("set")
+  .requiredOption("--company <id>", "company id")
+  .option("--name <name>")
+  .option("--callback-url <url>", 'callback URL ("" clears it)')
+  .option("--callback-key <key>", "callbackApiKey sent in callback bodies")
+  .option("--allowed-origins <origins>", "comma-separated origins allowed to embed the widget")
+  .option("--session-ttl <minutes>", "minutes a new session token stays openable (default 15)")
+  .option("--retention-days <n>", "days to keep session data")
+  .option("--hmac-timestamp <on|off>", "require the signed Verimat-Timestamp header (replay guard)")
+  .action((opts: SetOptions) => withRuntime((rt) => setCompanyCommand(rt, opts)));
+
+const config = program.command("config").description("saved session configurations (config_id)");
+config
+  .command("create")
+  .requiredOption("--company <id>", "company id")
+  .requiredOption("--file <path>", "JSON file with { name, flags, steps }")
+  .action((opts: { company: string; file: string }) =>
+    withRuntime((rt) => createConfigCommand(rt, { company: opts.company, json: readJsonFile(opts.file) })),
+  );
+config
+  .command("list")
+  .requiredOption("--company <id>", "company id")
+  .action((opts: { company: string }) => withRuntime((rt) => listConfigsCommand(rt, opts)));
+
+function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${file} as JSON: ${(err as Error).message}`);
+  }
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = isAppError(err)
+    ? `${err.code}: ${err.publicMessage}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
+  process.stderr.write(`verimat: ${message}\n`);
+  process.exitCode = 1;
+});

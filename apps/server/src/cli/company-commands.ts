@@ -1,0 +1,94 @@
+import { createSecretBox, parseFlags, parseSteps, randomHexId } from "@verimat/core";
+import { createRepositories } from "@verimat/db";
+import type { Runtime } from "../runtime.ts";
+import {
+  type CompanySettingsInput,
+  createCompanyService,
+  publicCompany,
+} from "../services/company-service.ts";
+
+export function companyServiceFor(runtime: Runtime) {
+  return createCompanyService({
+    companies: createRepositories(runtime.database.db).companies,
+    secretBox: createSecretBox(runtime.masterKey),
+    clock: runtime.clock,
+  });
+}
+
+export async function createCompanyCommand(
+  runtime: Runtime,
+  opts: { name: string; hmac?: boolean },
+): Promise<unknown> {
+  return companyServiceFor(runtime).create({ name: opts.name, hmac: opts.hmac === true });
+}
+
+export async function listCompaniesCommand(runtime: Runtime): Promise<unknown[]> {
+  return (await companyServiceFor(runtime).list()).map(publicCompany);
+}
+
+export async function rotateKeyCommand(runtime: Runtime, opts: { company: string }): Promise<unknown> {
+  return companyServiceFor(runtime).rotateKey(opts.company);
+}
+
+export interface SetOptions {
+  company: string;
+  name?: string;
+  callbackUrl?: string;
+  callbackKey?: string;
+  allowedOrigins?: string;
+  sessionTtl?: string;
+  retentionDays?: string;
+  hmacTimestamp?: string;
+}
+
+function intOption(v: string, name: string): number {
+  if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number`);
+  return Number(v);
+}
+
+export async function setCompanyCommand(runtime: Runtime, opts: SetOptions): Promise<unknown> {
+  const input: CompanySettingsInput = {};
+  if (opts.name !== undefined) input.name = opts.name;
+  // An empty value clears a setting: --callback-url ""
+  if (opts.callbackUrl !== undefined) input.callbackUrl = opts.callbackUrl === "" ? null : opts.callbackUrl;
+  if (opts.callbackKey !== undefined) input.callbackKey = opts.callbackKey === "" ? null : opts.callbackKey;
+  if (opts.allowedOrigins !== undefined) input.allowedOrigins = opts.allowedOrigins.split(",");
+  if (opts.sessionTtl !== undefined) input.sessionTtlMinutes = intOption(opts.sessionTtl, "session-ttl");
+  if (opts.retentionDays !== undefined) {
+    input.retentionDays = opts.retentionDays === "" ? null : intOption(opts.retentionDays, "retention-days");
+  }
+  if (opts.hmacTimestamp !== undefined)
+    input.hmacTimestampRequired = ["1", "true", "on", "yes"].includes(opts.hmacTimestamp);
+  return publicCompany(await companyServiceFor(runtime).update(opts.company, input));
+}
+
+/** Saves a `config_id` configuration from a JSON file `{ name?, flags?, steps? }`, validated as begin/ would. */
+export async function createConfigCommand(
+  runtime: Runtime,
+  opts: { company: string; json: unknown },
+): Promise<unknown> {
+  await companyServiceFor(runtime).require(opts.company);
+  const doc = opts.json;
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new Error("the configuration file must hold a JSON object");
+  const { name, flags, steps } = doc as { name?: unknown; flags?: unknown; steps?: unknown };
+  const parsedFlags = parseFlags(flags);
+  const parsedSteps = parseSteps(steps);
+  const now = runtime.clock.now();
+  const id = randomHexId();
+  await createRepositories(runtime.database.db).configurations.insert({
+    id,
+    companyId: opts.company,
+    name: typeof name === "string" && name.trim() ? name.trim() : `Configuration ${id.slice(0, 6)}`,
+    flags: parsedFlags,
+    steps: parsedSteps,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { config_id: id };
+}
+
+export async function listConfigsCommand(runtime: Runtime, opts: { company: string }): Promise<unknown> {
+  const list = await createRepositories(runtime.database.db).configurations.list(opts.company);
+  return list.map((c) => ({ config_id: c.id, name: c.name, flags: c.flags, steps: c.steps }));
+}

@@ -1,0 +1,337 @@
+/**
+ * Sessions: creation (begin), lifetime (opening, activity, expiry), state changes, results, media and
+ * deletion. State changes all pass through `transition`, which checks the core transition table and
+ * writes with compare-and-set, so concurrent writers cannot both win.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import {
+  AppError,
+  assertTransition,
+  buildSessionResult,
+  type Clock,
+  effectiveSteps,
+  isExpired,
+  isSessionStatus,
+  overlaySteps,
+  parseFlags,
+  parseSteps,
+  randomHexId,
+  randomToken,
+  type SessionResult,
+  type SessionStatus,
+  type SessionVerification,
+  type TransitionActor,
+} from "@verimat/core";
+import {
+  type CompanyRecord,
+  createRepositories,
+  type Database,
+  type MediaRecord,
+  type SessionPatch,
+  type SessionRecord,
+} from "@verimat/db";
+import type { MediaStore } from "@verimat/media";
+import type { Kysely } from "kysely";
+
+export interface BeginInput {
+  flags?: unknown;
+  steps?: unknown;
+  configId?: string | undefined;
+  parentSessionId?: string | undefined;
+}
+
+/** Media kinds a session can hold; the result API serves each at `result/<kind>/`. */
+export const MEDIA_KINDS = [
+  "card-front",
+  "card-back",
+  "passport",
+  "face",
+  "face-video",
+  "face-document",
+  "general-document",
+] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+export function isMediaKind(v: string): v is MediaKind {
+  return (MEDIA_KINDS as readonly string[]).includes(v);
+}
+
+export interface SessionServiceDeps {
+  db: Kysely<Database>;
+  media: MediaStore;
+  clock: Clock;
+  idleMs: number;
+}
+
+export function createSessionService(deps: SessionServiceDeps) {
+  const { db, media, clock, idleMs } = deps;
+  const repos = createRepositories(db);
+
+  function statusOf(s: SessionRecord): SessionStatus {
+    if (!isSessionStatus(s.status))
+      throw new AppError("INTERNAL", { detail: `unknown stored status ${s.status}` });
+    return s.status;
+  }
+
+  function mediaPrefix(s: Pick<SessionRecord, "companyId" | "token">): string {
+    return `companies/${s.companyId}/sessions/${s.token}`;
+  }
+
+  /**
+   * Moves a session to `to`, checking the transition table and that nobody changed it meanwhile.
+   * @throws AppError SESSION_TRANSITION_INVALID; a concurrent change is retried once on fresh data.
+   */
+  async function transition(
+    token: string,
+    to: SessionStatus,
+    actor: TransitionActor,
+    patch: SessionPatch = {},
+    eventData: Record<string, unknown> = {},
+  ): Promise<SessionRecord> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = await repos.sessions.find(token);
+      if (!s) throw new AppError("SESSION_CLOSED", { message: "The session no longer exists" });
+      const from = statusOf(s);
+      assertTransition(from, to, actor);
+      const now = clock.now();
+      const full: SessionPatch = {
+        ...patch,
+        status: to,
+        ...(to !== "in_progress" && !s.completedAt ? { completedAt: now } : {}),
+      };
+      const applied = await db.transaction().execute(async (trx) => {
+        const r = createRepositories(trx);
+        const ok = await r.sessions.update(token, s.version, full, now);
+        if (ok) {
+          await r.events.append({
+            sessionToken: token,
+            companyId: s.companyId,
+            type: eventTypeFor(to, actor),
+            data: { from, to, actor, ...eventData },
+            createdAt: now,
+          });
+        }
+        return ok;
+      });
+      if (applied) {
+        const updated = await repos.sessions.find(token);
+        if (updated) return updated;
+      }
+    }
+    throw new AppError("SESSION_TRANSITION_INVALID", { message: "The session changed concurrently; retry" });
+  }
+
+  /** Persists an expiry that the clock says has happened; returns the current record. */
+  async function settleExpiry(s: SessionRecord): Promise<SessionRecord> {
+    if (!isExpired({ ...s }, clock.now(), idleMs)) return s;
+    try {
+      return await transition(s.token, "expired", "system");
+    } catch (err) {
+      if (err instanceof AppError && err.code === "SESSION_TRANSITION_INVALID") {
+        return (await repos.sessions.find(s.token)) ?? s;
+      }
+      throw err;
+    }
+  }
+
+  return {
+    transition,
+    mediaPrefix,
+
+    async begin(company: CompanyRecord, input: BeginInput): Promise<string> {
+      const requestFlags = parseFlags(input.flags);
+      const requestSteps = parseSteps(input.steps);
+      let configFlags = {};
+      let steps = requestSteps;
+      let configId: string | null = null;
+      if (input.configId !== undefined) {
+        if (!/^[0-9a-f]{24}$/i.test(input.configId)) {
+          throw new AppError("CONFIG_NOT_FOUND", {
+            message: "config_id must be a 24-character configuration id",
+          });
+        }
+        const cfg = await repos.configurations.find(company.id, input.configId.toLowerCase());
+        if (!cfg) throw new AppError("CONFIG_NOT_FOUND");
+        configId = cfg.id;
+        configFlags = parseFlags(cfg.flags);
+        steps = overlaySteps(parseSteps(cfg.steps), requestSteps);
+      }
+      if (input.parentSessionId !== undefined) {
+        const parent = await repos.sessions.findForCompany(company.id, input.parentSessionId);
+        if (!parent) throw new AppError("PARENT_SESSION_NOT_FOUND");
+      }
+      // Request flags override the saved configuration's flags one by one.
+      const flags = { ...configFlags, ...requestFlags };
+      const effective = effectiveSteps(flags, steps);
+      const now = clock.now();
+      const token = randomToken();
+      const record: SessionRecord = {
+        token,
+        companyId: company.id,
+        configId,
+        parentSessionId: input.parentSessionId ?? null,
+        status: "in_progress",
+        flags,
+        steps,
+        effectiveSteps: effective,
+        currentStep: 0,
+        openDeadline: now + company.sessionTtlMinutes * 60_000,
+        openedAt: null,
+        lastActivityAt: null,
+        submittedAt: null,
+        completedAt: null,
+        verification: {},
+        resultComment: "",
+        technical: {},
+        version: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await db.transaction().execute(async (trx) => {
+        const r = createRepositories(trx);
+        await r.sessions.insert(record);
+        await r.events.append({
+          sessionToken: token,
+          companyId: company.id,
+          type: "session.created",
+          data: { configId, parentSessionId: record.parentSessionId, steps: effective.map((s) => s.type) },
+          createdAt: now,
+        });
+      });
+      return token;
+    },
+
+    /** The company's session (expiry settled), or null for unknown tokens and other companies' tokens. */
+    async findForCompany(company: CompanyRecord, token: string): Promise<SessionRecord | null> {
+      if (!/^[0-9a-z]{40}$/.test(token)) return null;
+      const s = await repos.sessions.findForCompany(company.id, token);
+      return s ? settleExpiry(s) : null;
+    },
+
+    /** Any session by token (the widget's view), expiry settled. */
+    async find(token: string): Promise<SessionRecord | null> {
+      if (!/^[0-9a-z]{40}$/.test(token)) return null;
+      const s = await repos.sessions.find(token);
+      return s ? settleExpiry(s) : null;
+    },
+
+    buildResult(s: SessionRecord): SessionResult {
+      return buildSessionResult({
+        token: s.token,
+        status: statusOf(s),
+        configId: s.configId,
+        resultComment: s.resultComment,
+        verification: s.verification as SessionVerification,
+        technical: s.technical,
+      });
+    },
+
+    /**
+     * The person opened the widget: starts the activity clock and records the technical details the
+     * result reports. Opening an expired or finished session does nothing.
+     */
+    async open(
+      s: SessionRecord,
+      technical: { remoteAddress: string; userAgent: string; countryCode: string },
+    ): Promise<SessionRecord> {
+      if (s.status !== "in_progress") return s;
+      const now = clock.now();
+      if (s.openedAt !== null) {
+        await repos.sessions.touch(s.token, now);
+        return { ...s, lastActivityAt: now };
+      }
+      const ok = await db.transaction().execute(async (trx) => {
+        const r = createRepositories(trx);
+        const applied = await r.sessions.update(
+          s.token,
+          s.version,
+          { openedAt: now, lastActivityAt: now, technical },
+          now,
+        );
+        if (applied) {
+          await r.events.append({
+            sessionToken: s.token,
+            companyId: s.companyId,
+            type: "session.opened",
+            data: {},
+            createdAt: now,
+          });
+        }
+        return applied;
+      });
+      return ok ? ((await repos.sessions.find(s.token)) ?? s) : ((await repos.sessions.find(s.token)) ?? s);
+    },
+
+    async touch(s: SessionRecord): Promise<void> {
+      await repos.sessions.touch(s.token, clock.now());
+    },
+
+    /** Expires every session whose time has passed; returns how many. Safe to run in several processes. */
+    async expireDue(limit = 500): Promise<number> {
+      const due = await repos.sessions.listExpiryCandidates(clock.now(), idleMs, limit);
+      let n = 0;
+      for (const s of due) {
+        const after = await settleExpiry(s);
+        if (after.status === "expired" && s.status !== "expired") n++;
+      }
+      return n;
+    },
+
+    /** Stores a media item for the session (bytes first, then the index row: no row without bytes). */
+    async putMedia(
+      s: SessionRecord,
+      kind: MediaKind,
+      bytes: Buffer,
+      contentType: string,
+    ): Promise<MediaRecord> {
+      const id = randomHexId();
+      const key = `${mediaPrefix(s)}/${kind}-${id}`;
+      const stored = await media.put(key, bytes);
+      const rec: MediaRecord = {
+        id,
+        sessionToken: s.token,
+        companyId: s.companyId,
+        kind,
+        storageKey: key,
+        contentType,
+        size: stored.size,
+        sha256: stored.sha256 || createHash("sha256").update(bytes).digest("hex"),
+        createdAt: clock.now(),
+      };
+      await repos.media.insert(rec);
+      return rec;
+    },
+
+    async getMedia(
+      s: SessionRecord,
+      kind: MediaKind,
+    ): Promise<{ record: MediaRecord; bytes: Buffer } | null> {
+      const rec = await repos.media.findLatest(s.token, kind);
+      if (!rec) return null;
+      const bytes = await media.get(rec.storageKey);
+      return bytes ? { record: rec, bytes } : null;
+    },
+
+    /** Removes the session, its media and its timeline for good. */
+    async delete(s: SessionRecord): Promise<void> {
+      await media.deletePrefix(mediaPrefix(s));
+      await db.transaction().execute(async (trx) => {
+        const r = createRepositories(trx);
+        await r.events.deleteBySession(s.token);
+        await r.sessions.delete(s.token);
+      });
+    },
+
+    events: (token: string) => repos.events.list(token),
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+function eventTypeFor(to: SessionStatus, actor: TransitionActor): string {
+  if (actor === "operator") return "session.reviewed";
+  if (to === "expired") return "session.expired";
+  if (to === "disagreed") return "session.disagreed";
+  return "session.completed";
+}

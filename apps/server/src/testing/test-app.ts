@@ -1,0 +1,59 @@
+/**
+ * An in-memory instance of the whole app for integration tests: SQLite in memory, media in a temp
+ * folder, a manual clock, silent logs. `createTestApp()` is the one entry point.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { manualClock } from "@verimat/core";
+import { openDatabase } from "@verimat/db";
+import { createFsMediaStore } from "@verimat/media";
+import { type App, buildApp } from "../app.ts";
+import { type Config, loadConfig } from "../config.ts";
+
+export interface TestApp extends App {
+  clock: ReturnType<typeof manualClock>;
+  config: Readonly<Config>;
+  dataDir: string;
+  /** Creates a company; returns its raw credentials. */
+  company(opts?: {
+    hmac?: boolean;
+    name?: string;
+  }): Promise<{ company_id: string; company_key: string; secret_key?: string }>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-test-"));
+  const config = loadConfig({ DATA_DIR: dataDir, DEMO: "0", LOG_LEVEL: "silent", ...env });
+  const database = await openDatabase({
+    url: env.DATABASE_URL ?? ":memory:",
+    dataDir,
+    pgSchema: env.PG_SCHEMA,
+  });
+  const clock = manualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const app = await buildApp({
+    config,
+    database,
+    media: createFsMediaStore(path.join(dataDir, "media")),
+    clock,
+    masterKey: randomBytes(32),
+    logger: false,
+  });
+  await app.http.ready();
+  return {
+    ...app,
+    clock,
+    config,
+    dataDir,
+    company: (opts = {}) =>
+      app.services.companies.create({ name: opts.name ?? "Test company", hmac: opts.hmac === true }),
+    async close() {
+      await app.http.close();
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Opens the database named by the configuration: a SQLite file (the embedded default) or PostgreSQL
+ * (`postgres://…`), applies pending migrations, and returns the Kysely handle with its capabilities.
+ * @module
+ */
+import fs from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./database-schema.ts";
+import { type DbCapabilities, POSTGRES_CAPABILITIES, SQLITE_CAPABILITIES } from "./db-capabilities.ts";
+import { migrationProvider } from "./migrations/index.ts";
+
+export interface DatabaseOptions {
+  /** `postgres://…` / `postgresql://…`, `sqlite:<path>`, `:memory:`; absent = SQLite file in dataDir. */
+  url?: string | undefined;
+  dataDir: string;
+  /** PostgreSQL only: run in this schema (created if missing); used to isolate test runs. */
+  pgSchema?: string | undefined;
+  pgPoolSize?: number | undefined;
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  caps: DbCapabilities;
+  /** A short description for logs, without credentials. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) comes back from pg as a string by default; our bigints are millisecond timestamps
+// and sizes, far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const url = options.url?.trim();
+  const handle =
+    url && /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : openSqlite(url, options);
+  try {
+    await migrate(handle);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
+}
+
+function openSqlite(url: string | undefined, options: DatabaseOptions): DatabaseHandle {
+  let file: string;
+  if (url === ":memory:" || url === "sqlite::memory:") file = ":memory:";
+  else if (url?.startsWith("sqlite:")) file = url.slice("sqlite:".length);
+  else if (url)
+    throw new Error(`DATABASE_URL must be postgres://… or sqlite:<path>, got an unsupported scheme`);
+  else file = path.join(options.dataDir, "verimat.db");
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma("journal_mode = WAL");
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    caps: SQLITE_CAPABILITIES,
+    describe: file === ":memory:" ? "sqlite (memory)" : `sqlite (${file})`,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
+  const schema = options.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error("invalid schema name");
+  if (schema) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.pgPoolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(url);
+  return {
+    db,
+    caps: POSTGRES_CAPABILITIES,
+    describe: `postgres (${u.hostname}:${u.port || 5432}${u.pathname}${schema ? ` schema ${schema}` : ""})`,
+    close: () => db.destroy(),
+  };
+}
+
+/** Applies pending migrations. Kysely's migrator takes a lock, so several processes may start together. */
+export async function migrate(handle: Pick<DatabaseHandle, "db" | "caps">): Promise<void> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.caps) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ""}`, {
+      cause: error,
+    });
+  }
+}

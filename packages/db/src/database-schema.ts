@@ -1,0 +1,95 @@
+/**
+ * Table types for Kysely. Portable column choices: timestamps are integer milliseconds (bigint in
+ * PostgreSQL, parsed back to numbers), booleans are 0/1 integers, JSON is text. That keeps one query
+ * layer for SQLite and PostgreSQL without dialect branches in the repositories.
+ * @module
+ */
+import type { Generated } from "kysely";
+
+export interface CompaniesTable {
+  id: string;
+  name: string;
+  secret_key_sealed: string | null;
+  hmac_required: number;
+  hmac_timestamp_required: number;
+  callback_url: string | null;
+  callback_key: string | null;
+  allowed_origins: string;
+  session_ttl_minutes: number;
+  retention_days: number | null;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  company_id: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ConfigurationsTable {
+  id: string;
+  company_id: string;
+  name: string;
+  flags: string;
+  steps: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  token: string;
+  company_id: string;
+  config_id: string | null;
+  parent_session_id: string | null;
+  status: string;
+  flags: string;
+  steps: string;
+  effective_steps: string;
+  current_step: number;
+  open_deadline: number;
+  opened_at: number | null;
+  last_activity_at: number | null;
+  submitted_at: number | null;
+  completed_at: number | null;
+  verification: string;
+  result_comment: string;
+  technical: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MediaTable {
+  id: string;
+  session_token: string;
+  company_id: string;
+  kind: string;
+  storage_key: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
+export interface SessionEventsTable {
+  id: Generated<number>;
+  session_token: string;
+  company_id: string;
+  type: string;
+  data: string;
+  created_at: number;
+}
+
+export interface Database {
+  companies: CompaniesTable;
+  api_keys: ApiKeysTable;
+  configurations: ConfigurationsTable;
+  sessions: SessionsTable;
+  media: MediaTable;
+  session_events: SessionEventsTable;
+}

@@ -1,0 +1,22 @@
+import type { Kysely, Migration, MigrationProvider } from "kysely";
+import type { DbCapabilities } from "../db-capabilities.ts";
+import * as m0001 from "./0001-initial.ts";
+
+type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
+
+/** Ordered, append-only: never edit a shipped migration, add the next one. */
+const MIGRATIONS: Record<string, Step> = {
+  "0001-initial": m0001,
+};
+
+export function migrationProvider(caps: DbCapabilities): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(MIGRATIONS)) {
+        out[name] = { up: (db) => step.up(db, caps) };
+      }
+      return out;
+    },
+  };
+}

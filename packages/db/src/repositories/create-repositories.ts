@@ -1,0 +1,19 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../database-schema.ts";
+import { createCompanyRepository } from "./company-repository.ts";
+import { createConfigurationRepository } from "./configuration-repository.ts";
+import { createMediaRepository } from "./media-repository.ts";
+import { createSessionEventRepository } from "./session-event-repository.ts";
+import { createSessionRepository } from "./session-repository.ts";
+
+export function createRepositories(db: Kysely<Database>) {
+  return {
+    companies: createCompanyRepository(db),
+    configurations: createConfigurationRepository(db),
+    sessions: createSessionRepository(db),
+    media: createMediaRepository(db),
+    events: createSessionEventRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
