@@ -16,6 +16,7 @@ import { externalApiRoutes } from "./routes/external-api.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { createCompanyService } from "./services/company-service.ts";
+import { createConfigurationService } from "./services/configuration-service.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { createSessionService } from "./services/session-service.ts";
 
@@ -37,6 +38,7 @@ export interface App {
   services: {
     companies: ReturnType<typeof createCompanyService>;
     sessions: ReturnType<typeof createSessionService>;
+    configurations: ReturnType<typeof createConfigurationService>;
   };
 }
 
@@ -45,8 +47,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, clock } = deps;
   const secretBox = createSecretBox(deps.masterKey);
+  const repos = createRepositories(deps.database.db);
+  const configurations = createConfigurationService({ configurations: repos.configurations, clock });
   const companies = createCompanyService({
-    companies: createRepositories(deps.database.db).companies,
+    companies: repos.companies,
     secretBox,
     clock,
   });
@@ -97,5 +101,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions } };
+  return { http, services: { companies, sessions, configurations } };
 }

@@ -49,7 +49,10 @@ async function main(): Promise<void> {
     app.http
       .close()
       .then(() => runtime.database.close())
-      .then(() => process.exit(0))
+      .then(() => {
+        process.stdout.write("verimat stopped\n");
+        process.exit(0);
+      })
       .catch((err: unknown) => {
         log.error({ err }, "shutdown failed");
         process.exit(1);

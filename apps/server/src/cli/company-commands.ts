@@ -1,4 +1,4 @@
-import { createSecretBox, parseFlags, parseSteps, randomHexId } from "@verimat/core";
+import { createSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
 import type { Runtime } from "../runtime.ts";
 import {
@@ -6,6 +6,7 @@ import {
   createCompanyService,
   publicCompany,
 } from "../services/company-service.ts";
+import { type ConfigurationInput, createConfigurationService } from "../services/configuration-service.ts";
 
 export function companyServiceFor(runtime: Runtime) {
   return createCompanyService({
@@ -71,24 +72,18 @@ export async function createConfigCommand(
   const doc = opts.json;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc))
     throw new Error("the configuration file must hold a JSON object");
-  const { name, flags, steps } = doc as { name?: unknown; flags?: unknown; steps?: unknown };
-  const parsedFlags = parseFlags(flags);
-  const parsedSteps = parseSteps(steps);
-  const now = runtime.clock.now();
-  const id = randomHexId();
-  await createRepositories(runtime.database.db).configurations.insert({
-    id,
-    companyId: opts.company,
-    name: typeof name === "string" && name.trim() ? name.trim() : `Configuration ${id.slice(0, 6)}`,
-    flags: parsedFlags,
-    steps: parsedSteps,
-    createdAt: now,
-    updatedAt: now,
-  });
-  return { config_id: id };
+  const rec = await configurationServiceFor(runtime).create(opts.company, doc as ConfigurationInput);
+  return { config_id: rec.id };
 }
 
 export async function listConfigsCommand(runtime: Runtime, opts: { company: string }): Promise<unknown> {
-  const list = await createRepositories(runtime.database.db).configurations.list(opts.company);
+  const list = await configurationServiceFor(runtime).list(opts.company);
   return list.map((c) => ({ config_id: c.id, name: c.name, flags: c.flags, steps: c.steps }));
+}
+
+function configurationServiceFor(runtime: Runtime) {
+  return createConfigurationService({
+    configurations: createRepositories(runtime.database.db).configurations,
+    clock: runtime.clock,
+  });
 }

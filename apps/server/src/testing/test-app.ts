@@ -8,12 +8,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { manualClock } from "@verimat/core";
-import { openDatabase } from "@verimat/db";
+import { type DatabaseHandle, openDatabase } from "@verimat/db";
 import { createFsMediaStore } from "@verimat/media";
 import { type App, buildApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
 
 export interface TestApp extends App {
+  database: DatabaseHandle;
   clock: ReturnType<typeof manualClock>;
   config: Readonly<Config>;
   dataDir: string;
@@ -25,9 +26,22 @@ export interface TestApp extends App {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Capture JSON logs (at info level) into this stream instead of silencing them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-test-"));
-  const config = loadConfig({ DATA_DIR: dataDir, DEMO: "0", LOG_LEVEL: "silent", ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DEMO: "0",
+    LOG_LEVEL: options.logStream ? "info" : "silent",
+    ...env,
+  });
   const database = await openDatabase({
     url: env.DATABASE_URL ?? ":memory:",
     dataDir,
@@ -40,11 +54,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     media: createFsMediaStore(path.join(dataDir, "media")),
     clock,
     masterKey: randomBytes(32),
-    logger: false,
+    logger: options.logStream ? { level: "info", stream: options.logStream } : false,
   });
   await app.http.ready();
   return {
     ...app,
+    database,
     clock,
     config,
     dataDir,
