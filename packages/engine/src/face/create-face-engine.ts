@@ -1,0 +1,282 @@
+/**
+ * The face engine: one instance holds the loaded models and answers `analyze` (detect → quality →
+ * landmarks → descriptor), `analyzeFrame` (Human mesh signals for active liveness) and `compare`.
+ * @module
+ */
+import type * as TfCore from "@tensorflow/tfjs-core";
+import {
+  compareEmbeddings,
+  type FaceComparison,
+  type MatchThresholds,
+  resolveMatchThresholds,
+} from "./compare-embeddings.ts";
+import { decodeImage, type RgbImage } from "./decode-image.ts";
+import {
+  type AlignOptions,
+  alignTransform,
+  boxCropTransform,
+  estimatePose,
+  isCutOff,
+} from "./face-geometry.ts";
+import { measureChip } from "./face-quality.ts";
+import type {
+  AnalyzeOptions,
+  FaceAnalysis,
+  FaceBox,
+  FaceFrameAnalysis,
+  FaceTimings,
+  ImageInput,
+  Point2,
+} from "./face-types.ts";
+import { type FaceModels, loadFaceModels } from "./load-face-models.ts";
+import { applyAffine, mirrorChip, warpToChip } from "./warp-image.ts";
+
+export interface FaceEngineOptions {
+  /** Long side of the detector's input; SSD works at 512² internally, so more only costs time. @default 640 */
+  detectSide?: number;
+  /** Long side the full image is bounded to before cropping the face. @default 2048 */
+  maxSide?: number;
+  /** SSD score below which a detection is ignored. @default 0.5 */
+  minConfidence?: number;
+  /**
+   * A second face counts towards `multiple_faces` only if its box is at least this fraction of the
+   * largest face's width. A stranger far behind a selfie (a small face) must not fail a genuine user,
+   * while two people side by side, or a photo of a face held next to the user, have similar sizes.
+   * @default 0.4
+   */
+  secondaryFaceRatio?: number;
+  /** Default for `AnalyzeOptions.minFaceSize`, in full-resolution pixels of face-box width. @default 40 */
+  minFaceSize?: number;
+  /** Laplacian variance of the face chip below which the face is `face_blurred`. @default 12 */
+  minSharpness?: number;
+  /** Descriptor crop; the defaults are the best setting measured by eval-faces.ts. */
+  align?: Partial<Omit<AlignOptions, "size">>;
+  /** Average the descriptor of the face and of its mirror image (test-time augmentation). @default true */
+  mirrorAugment?: boolean;
+  /** Match thresholds on the calibrated similarity (company overrides go through the decision engine). */
+  thresholds?: Partial<MatchThresholds>;
+  /** Reuse models already loaded (e.g. by another engine instance in tests). */
+  models?: FaceModels;
+}
+
+export interface FaceEngine {
+  analyze(image: ImageInput, opts: AnalyzeOptions): Promise<FaceAnalysis>;
+  /** Human face mesh on one frame: pose, eye openness, mouth, smile. No descriptor. */
+  analyzeFrame(image: ImageInput): Promise<FaceFrameAnalysis>;
+  compare(a: Float32Array, b: Float32Array): FaceComparison;
+  readonly thresholds: Readonly<MatchThresholds>;
+  readonly models: FaceModels;
+}
+
+const CHIP = 150;
+const LANDMARK_INPUT = 112;
+const DEG = 180 / Math.PI;
+
+interface Detection {
+  box: FaceBox;
+  score: number;
+}
+
+function zeroTimings(): FaceTimings {
+  return { decode: 0, detect: 0, landmarks: 0, descriptor: 0, total: 0 };
+}
+
+function scaleBox(b: FaceBox, s: number): FaceBox {
+  return { x: b.x * s, y: b.y * s, width: b.width * s, height: b.height * s };
+}
+
+/** Serialises calls on one instance: Human keeps per-call state and tfjs-wasm is single-threaded anyway. */
+function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
+ * Loads the models (once per instance) and returns the engine.
+ * @throws AppError("UNAVAILABLE") when a model cannot be loaded.
+ */
+export async function createFaceEngine(options: FaceEngineOptions = {}): Promise<FaceEngine> {
+  const models = options.models ?? (await loadFaceModels());
+  const { tf, faceapi, human } = models;
+  const detectSide = options.detectSide ?? 640;
+  const maxSide = options.maxSide ?? 2048;
+  const minConfidence = options.minConfidence ?? 0.5;
+  const secondaryFaceRatio = options.secondaryFaceRatio ?? 0.4;
+  const defaultMinFaceSize = options.minFaceSize ?? 40;
+  const minSharpness = options.minSharpness ?? 12;
+  const align: AlignOptions = {
+    size: CHIP,
+    margin: options.align?.margin ?? 0.1,
+    levelEyes: options.align?.levelEyes ?? true,
+  };
+  const mirrorAugment = options.mirrorAugment ?? true;
+  const thresholds = Object.freeze(resolveMatchThresholds(options.thresholds));
+  const serial = createQueue();
+  const ssdOptions = new faceapi.SsdMobilenetv1Options({ minConfidence, maxResults: 20 });
+
+  async function detect(det: RgbImage): Promise<Detection[]> {
+    const input = tf.tensor3d(det.data, [det.height, det.width, 3], "int32");
+    try {
+      const found = await faceapi.nets.ssdMobilenetv1.locateFaces(input, ssdOptions);
+      return found.map((d) => ({
+        box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height },
+        score: d.score,
+      }));
+    } finally {
+      tf.dispose(input);
+    }
+  }
+
+  async function landmarksFor(full: RgbImage, box: FaceBox): Promise<Point2[]> {
+    const m = boxCropTransform(box, LANDMARK_INPUT);
+    const chip = warpToChip(full, m, LANDMARK_INPUT, box);
+    const input = tf.tensor3d(chip, [LANDMARK_INPUT, LANDMARK_INPUT, 3], "float32");
+    try {
+      const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(input);
+      const one = Array.isArray(result) ? result[0] : result;
+      if (!one) return [];
+      return one.positions.map((p) => applyAffine(m, { x: p.x, y: p.y }));
+    } finally {
+      tf.dispose(input);
+    }
+  }
+
+  async function describe(chip: Float32Array): Promise<Float32Array> {
+    const chips = mirrorAugment ? [chip, mirrorChip(chip, CHIP)] : [chip];
+    const inputs: TfCore.Tensor3D[] = chips.map((c) => tf.tensor3d(c, [CHIP, CHIP, 3], "float32"));
+    try {
+      const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(inputs);
+      const list = Array.isArray(out) ? out : [out];
+      const first = list[0];
+      if (!first) throw new Error("descriptor net returned nothing");
+      const avg = new Float32Array(first.length);
+      for (const d of list)
+        for (let i = 0; i < avg.length; i++) avg[i] = (avg[i] ?? 0) + (d[i] ?? 0) / list.length;
+      return avg;
+    } finally {
+      tf.dispose(inputs);
+    }
+  }
+
+  async function analyzeNow(image: ImageInput, opts: AnalyzeOptions): Promise<FaceAnalysis> {
+    const timings = zeroTimings();
+    const t0 = performance.now();
+    const done = (): FaceTimings => {
+      timings.total = performance.now() - t0;
+      return timings;
+    };
+    const decoded = await decodeImage(image, { maxSide, detectSide });
+    timings.decode = performance.now() - t0;
+    if (!decoded.ok) return { kind: "image_unreadable", reason: decoded.reason, timings: done() };
+    const { full, det, scale } = decoded.image;
+
+    const t1 = performance.now();
+    const detections = (await detect(det)).map((d) => ({ box: scaleBox(d.box, scale), score: d.score }));
+    timings.detect = performance.now() - t1;
+    if (detections.length === 0) return { kind: "no_face", timings: done() };
+
+    detections.sort((a, b) => b.box.width - a.box.width);
+    const [main] = detections;
+    if (!main) return { kind: "no_face", timings: done() };
+    const significant = detections.filter((d) => d.box.width >= secondaryFaceRatio * main.box.width);
+    if (opts.requireSingleFace && significant.length > 1) {
+      return {
+        kind: "multiple_faces",
+        count: significant.length,
+        boxes: significant.map((d) => d.box),
+        timings: done(),
+      };
+    }
+
+    const minFaceSize = opts.minFaceSize ?? defaultMinFaceSize;
+    const faceSizePx = main.box.width;
+    if (faceSizePx < minFaceSize) {
+      return { kind: "face_too_small", box: main.box, faceSizePx, minFaceSize, timings: done() };
+    }
+
+    const t2 = performance.now();
+    const landmarks = await landmarksFor(full, main.box);
+    timings.landmarks = performance.now() - t2;
+    if (landmarks.length !== 68) return { kind: "no_face", timings: done() };
+    if (isCutOff(main.box, landmarks, full.width, full.height)) {
+      return { kind: "face_cut_off", box: main.box, timings: done() };
+    }
+
+    const t3 = performance.now();
+    const chip = warpToChip(full, alignTransform(landmarks, align), CHIP);
+    const { sharpness, brightness } = measureChip(chip, CHIP);
+    if (sharpness < minSharpness) {
+      timings.descriptor = performance.now() - t3;
+      return { kind: "face_blurred", box: main.box, sharpness, minSharpness, timings: done() };
+    }
+    const embedding = await describe(chip);
+    timings.descriptor = performance.now() - t3;
+
+    return {
+      kind: "ok",
+      faces: significant.length,
+      face: {
+        box: main.box,
+        score: main.score,
+        landmarks,
+        pose: estimatePose(landmarks),
+        embedding,
+        quality: { sharpness, brightness, faceSizePx, cutOff: false },
+      },
+      timings: done(),
+    };
+  }
+
+  async function analyzeFrameNow(image: ImageInput): Promise<FaceFrameAnalysis> {
+    const t0 = performance.now();
+    const decoded = await decodeImage(image, { maxSide: detectSide, detectSide });
+    if (!decoded.ok) return { kind: "image_unreadable", reason: decoded.reason, ms: performance.now() - t0 };
+    const { full } = decoded.image;
+    const input = tf.tensor4d(full.data, [1, full.height, full.width, 3], "int32");
+    try {
+      const result = await human.detect(input);
+      const faces = result.face.filter((f) => f.mesh.length >= 468);
+      faces.sort((a, b) => b.box[2] - a.box[2]);
+      const f = faces[0];
+      if (!f) return { kind: "no_face", ms: performance.now() - t0 };
+      const mesh = f.mesh;
+      const y = (i: number): number => mesh[i]?.[1] ?? 0;
+      const ratio = (a: number, b: number, c: number, d: number): number => {
+        const den = Math.abs(y(c) - y(d));
+        return den > 0 ? Math.abs(y(a) - y(b)) / den : 0;
+      };
+      const angle = f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+      const happy = f.emotion?.find((e) => e.emotion === "happy")?.score ?? 0;
+      const gestures = result.gesture.filter((g) => "face" in g && g.face === f.id).map((g) => g.gesture);
+      return {
+        kind: "ok",
+        faces: faces.length,
+        frame: {
+          box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
+          score: f.score,
+          pose: { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: angle.roll * DEG },
+          // Same landmark pairs as Human's "blink left/right eye" gestures, so thresholds carry over.
+          eyes: { left: ratio(374, 386, 443, 450), right: ratio(145, 159, 223, 230) },
+          mouthOpen: Math.min(100, 500 * ratio(13, 14, 10, 152)),
+          smile: happy,
+          gestures,
+        },
+        ms: performance.now() - t0,
+      };
+    } finally {
+      tf.dispose(input);
+    }
+  }
+
+  return {
+    analyze: (image, opts) => serial(() => analyzeNow(image, opts)),
+    analyzeFrame: (image) => serial(() => analyzeFrameNow(image)),
+    compare: compareEmbeddings,
+    thresholds,
+    models,
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Face-match evaluation over shared/eval/faces/pairs.csv. Run from the repo root:
+ *   npx tsx packages/engine/src/face/eval-faces.ts [--no-level-eyes] [--no-mirror] [--margin=0.1]
+ *     [--dump=distances.json]
+ * Prints genuine/impostor counts, FNMR at FMR ≤ 0.1 % with its threshold, FNMR/FMR at the default
+ * thresholds, per-source figures, acquisition failures, multi-face outcomes and ms per stage.
+ * `same_photo` pairs only test invariance and are reported apart from the accuracy figures.
+ * @module
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  compareEmbeddings,
+  DEFAULT_MATCH_THRESHOLDS,
+  decideMatch,
+  distanceToSimilarity,
+  SIMILARITY_CALIBRATION,
+} from "./compare-embeddings.ts";
+import { parseCsv } from "./compare-pairs.ts";
+import { createFaceEngine } from "./create-face-engine.ts";
+import type { FaceAnalysis, FaceTimings } from "./face-types.ts";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const facesDir = path.resolve(repoRoot, "../shared/eval/faces");
+
+const MULTI_FACE_IMAGES = [
+  "deepface/couple.jpg",
+  "deepface/selfie-many-people.jpg",
+  "face_recognition/two_people.jpg",
+  "face_recognition/obama_and_biden.jpg",
+  "openface/longoria-cooper.jpg",
+  "human-samples/group-4.jpg",
+  "human-samples/solvay1927.jpg",
+];
+
+interface Pair {
+  a: string;
+  b: string;
+  genuine: boolean;
+  samePhoto: boolean;
+  source: string;
+  distance: number | null;
+}
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  const eq = hit.indexOf("=");
+  return eq < 0 ? "" : hit.slice(eq + 1);
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? "n/a" : `${((100 * n) / d).toFixed(2)}% (${n}/${d})`;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i] ?? Number.NaN;
+}
+
+/** The largest distance threshold t (accept when d < t) with at most `maxFmr` impostors accepted. */
+function thresholdAtFmr(impostors: number[], maxFmr: number): number {
+  const sorted = [...impostors].sort((x, y) => x - y);
+  const allowed = Math.floor(maxFmr * sorted.length);
+  // Accepting d < sorted[allowed] lets exactly `allowed` impostors through.
+  return sorted[allowed] ?? Number.POSITIVE_INFINITY;
+}
+
+function rates(genuine: number[], impostors: number[], t: number): { fnmr: number; fmr: number } {
+  return {
+    fnmr: genuine.filter((d) => d >= t).length / Math.max(1, genuine.length),
+    fmr: impostors.filter((d) => d < t).length / Math.max(1, impostors.length),
+  };
+}
+
+function equalErrorDistance(genuine: number[], impostors: number[]): number {
+  let lo = 0;
+  let hi = 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    const r = rates(genuine, impostors, mid);
+    if (r.fnmr > r.fmr) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Slope of the logistic from Gaussian class models with pooled variance (the LDA log-likelihood ratio
+ * is linear in the distance). A maximum-likelihood logistic fit would run off to an infinite slope
+ * here because the two sets barely overlap.
+ */
+function fitSlope(genuine: number[], impostors: number[]): number {
+  const stats = (v: number[]): { mean: number; variance: number } => {
+    const mean = v.reduce((s, x) => s + x, 0) / Math.max(1, v.length);
+    return { mean, variance: v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, v.length) };
+  };
+  const g = stats(genuine);
+  const i = stats(impostors);
+  return (i.mean - g.mean) / ((g.variance + i.variance) / 2);
+}
+
+function summariseTimings(all: FaceTimings[]): string {
+  const keys: Array<keyof FaceTimings> = ["decode", "detect", "landmarks", "descriptor", "total"];
+  return keys
+    .map((k) => {
+      const v = all.map((t) => t[k]).sort((x, y) => x - y);
+      const mean = v.reduce((s, x) => s + x, 0) / Math.max(1, v.length);
+      return `${k} mean ${mean.toFixed(0)} / p50 ${quantile(v, 0.5).toFixed(0)} / p95 ${quantile(v, 0.95).toFixed(0)}`;
+    })
+    .join("\n  ");
+}
+
+async function main(): Promise<void> {
+  const csv = parseCsv(await readFile(path.join(facesDir, "pairs.csv"), "utf8"));
+  const pairs: Pair[] = csv.rows.map((r) => {
+    const a = r.path_a ?? "";
+    const b = r.path_b ?? "";
+    const sa = a.split("/")[0] ?? "";
+    const sb = b.split("/")[0] ?? "";
+    return {
+      a,
+      b,
+      genuine: r.same_person === "1",
+      samePhoto: r.same_photo === "1",
+      source: sa === sb ? sa : "cross-source",
+      distance: null,
+    };
+  });
+  const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+
+  const levelEyes = flag("no-level-eyes") === undefined;
+  const mirrorAugment = flag("no-mirror") === undefined;
+  const margin = Number(flag("margin") ?? "0.1");
+  const engine = await createFaceEngine({ align: { levelEyes, margin }, mirrorAugment });
+  console.log(
+    `models loaded in ${engine.models.loadMs.toFixed(0)} ms; levelEyes=${levelEyes} mirror=${mirrorAugment} margin=${margin}`,
+  );
+  // Warm-up: the first inference compiles kernels and would distort the per-image timings.
+  await engine.analyze(await readFile(path.join(facesDir, "skimage/astronaut.png")), {
+    requireSingleFace: true,
+  });
+
+  const results = new Map<string, FaceAnalysis>();
+  for (const img of images) {
+    results.set(
+      img,
+      await engine.analyze(await readFile(path.join(facesDir, img)), { requireSingleFace: true }),
+    );
+  }
+  const timings: FaceTimings[] = [];
+  const failures: string[] = [];
+  for (const [img, r] of results) {
+    timings.push(r.timings);
+    if (r.kind !== "ok") failures.push(`${img}: ${r.kind}`);
+  }
+
+  for (const p of pairs) {
+    const ra = results.get(p.a);
+    const rb = results.get(p.b);
+    if (ra?.kind === "ok" && rb?.kind === "ok") {
+      p.distance = compareEmbeddings(ra.face.embedding, rb.face.embedding).distance;
+    }
+  }
+
+  const accuracyPairs = pairs.filter((p) => !p.samePhoto);
+  const gen = accuracyPairs.filter((p) => p.genuine);
+  const imp = accuracyPairs.filter((p) => !p.genuine);
+  const genD = gen.flatMap((p) => (p.distance === null ? [] : [p.distance]));
+  const impD = imp.flatMap((p) => (p.distance === null ? [] : [p.distance]));
+
+  console.log(`\nimages: ${images.length}; acquisition failures: ${failures.length}`);
+  for (const f of failures) console.log(`  ${f}`);
+  console.log(`\npairs (same_photo excluded): genuine ${gen.length}, impostor ${imp.length}`);
+  console.log(`  scored: genuine ${genD.length}, impostor ${impD.length} (the rest lost a face)`);
+
+  const t = thresholdAtFmr(impD, 0.001);
+  const failedGenuine = gen.length - genD.length;
+  console.log(
+    `\nFNMR at FMR ≤ 0.1 %: distance threshold ${t.toFixed(4)} (similarity ${distanceToSimilarity(t).toFixed(3)})`,
+  );
+  console.log(`  FMR ${pct(impD.filter((d) => d < t).length, impD.length)}`);
+  console.log(`  FNMR (scored pairs) ${pct(genD.filter((d) => d >= t).length, genD.length)}`);
+  console.log(
+    `  FNMR (failures to acquire count as non-match) ${pct(genD.filter((d) => d >= t).length + failedGenuine, gen.length)}`,
+  );
+  const eer = equalErrorDistance(genD, impD);
+  const eerRates = rates(genD, impD, eer);
+  console.log(
+    `  EER ≈ ${((100 * (eerRates.fnmr + eerRates.fmr)) / 2).toFixed(2)}% at distance ${eer.toFixed(4)}`,
+  );
+  console.log(`  fitted calibration: midpoint ${eer.toFixed(3)}, slope ${fitSlope(genD, impD).toFixed(2)}`);
+  console.log(
+    `  in use:             midpoint ${SIMILARITY_CALIBRATION.midpoint}, slope ${SIMILARITY_CALIBRATION.slope}`,
+  );
+
+  const th = DEFAULT_MATCH_THRESHOLDS;
+  const decide = (d: number): string => decideMatch(distanceToSimilarity(d), th);
+  console.log(`\ndefault thresholds: accept ≥ ${th.accept}, review, reject < ${th.reject}`);
+  for (const [name, list] of [
+    ["genuine", genD],
+    ["impostor", impD],
+  ] as const) {
+    const counts = { accept: 0, review: 0, reject: 0 };
+    for (const d of list) counts[decide(d) as keyof typeof counts]++;
+    console.log(
+      `  ${name}: accept ${pct(counts.accept, list.length)}, review ${pct(counts.review, list.length)}, reject ${pct(counts.reject, list.length)}`,
+    );
+  }
+  const sortedGen = [...genD].sort((x, y) => x - y);
+  const sortedImp = [...impD].sort((x, y) => x - y);
+  console.log(
+    `  genuine distance max ${sortedGen.at(-1)?.toFixed(3)}, p95 ${quantile(sortedGen, 0.95).toFixed(3)}; impostor min ${sortedImp[0]?.toFixed(3)}, p1 ${quantile(sortedImp, 0.01).toFixed(3)}`,
+  );
+
+  console.log("\nper source (at the FMR ≤ 0.1 % threshold and at the default accept threshold):");
+  const sources = [...new Set(accuracyPairs.map((p) => p.source))].sort();
+  for (const s of sources) {
+    const g = gen.filter((p) => p.source === s);
+    const i = imp.filter((p) => p.source === s);
+    const gd = g.flatMap((p) => (p.distance === null ? [] : [p.distance]));
+    const id = i.flatMap((p) => (p.distance === null ? [] : [p.distance]));
+    const r = rates(gd, id, t);
+    const acc = gd.filter((d) => decide(d) === "accept").length;
+    const impAcc = id.filter((d) => decide(d) === "accept").length;
+    console.log(
+      `  ${s.padEnd(17)} genuine ${String(g.length).padStart(4)} (scored ${gd.length}) FNMR@t ${(100 * r.fnmr).toFixed(1)}%  ` +
+        `impostor ${String(i.length).padStart(5)} FMR@t ${(100 * r.fmr).toFixed(2)}%  ` +
+        `default: genuine accepted ${acc}/${gd.length}, impostor accepted ${impAcc}/${id.length}`,
+    );
+  }
+  const worst = gen
+    .filter((p) => p.distance !== null && p.distance >= t)
+    .sort((x, y) => (y.distance ?? 0) - (x.distance ?? 0));
+  for (const p of worst.slice(0, 10))
+    console.log(`  rejected genuine: ${p.a} ~ ${p.b} d=${p.distance?.toFixed(3)}`);
+  const closest = imp
+    .filter((p) => p.distance !== null)
+    .sort((x, y) => (x.distance ?? 0) - (y.distance ?? 0));
+  for (const p of closest.slice(0, 5))
+    console.log(`  closest impostor: ${p.a} ~ ${p.b} d=${p.distance?.toFixed(3)}`);
+
+  const same = pairs.filter((p) => p.samePhoto);
+  console.log(`\nsame_photo pairs (invariance): ${same.length}`);
+  for (const p of same) {
+    console.log(
+      `  ${p.a} ~ ${p.b}: ${p.distance === null ? "not scored" : `d=${p.distance.toFixed(3)} ${decide(p.distance)}`}`,
+    );
+  }
+
+  console.log("\nmulti-face images (requireSingleFace):");
+  for (const img of MULTI_FACE_IMAGES) {
+    const r = await engine.analyze(await readFile(path.join(facesDir, img)), { requireSingleFace: true });
+    timings.push(r.timings);
+    console.log(`  ${img}: ${r.kind}${r.kind === "multiple_faces" ? ` (${r.count})` : ""}`);
+  }
+
+  console.log(
+    `\nms per image over ${timings.length} analyses (2-core VM, tfjs wasm):\n  ${summariseTimings(timings)}`,
+  );
+
+  const dump = flag("dump");
+  if (dump) {
+    await writeFile(dump, JSON.stringify({ pairs, failures }, null, 1));
+    console.log(`distances written to ${dump}`);
+  }
+}
+
+await main();
