@@ -1,0 +1,10 @@
+/**
+ * PDF417 barcode reading (zxing-wasm, offline) with counter-rotation retries.
+ * @module
+ */
+export {
+  type BarcodeReader,
+  type BarcodeReaderOptions,
+  type BarcodeReadResult,
+  createBarcodeReader,
+} from "./create-barcode-reader.ts";
