@@ -87,6 +87,11 @@ describe("createBarcodeReader().readPdf417", () => {
       .toBuffer();
     expect(await bare.readPdf417(photo)).toBeNull();
     expect((await reader.readPdf417(photo))?.text).toBe("VERIMAT ROTATION CHECK 0123456789");
+    // Retries on a downscaled copy (the photo is wider than 300 px) still decode.
+    const downscaling = await createBarcodeReader({ retryMaxSide: 300 });
+    const hit = await downscaling.readPdf417(photo);
+    expect(hit?.text).toBe("VERIMAT ROTATION CHECK 0123456789");
+    expect(hit?.angle).not.toBe(0);
   });
 
   it("returns null for an image without a barcode and for bytes that are no image", async () => {
