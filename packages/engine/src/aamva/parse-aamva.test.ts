@@ -344,9 +344,12 @@ describe("field rules", () => {
     });
   });
 
-  it("infers Canada from the province when DCG is missing", () => {
+  it("infers the country from the jurisdiction when DCG is missing", () => {
     const r = parseAamva(card("DAQX1|DCSDOE|DACJANE|DBB19800102|DBA20300405|DAJQC"));
     expect(r.fields).toMatchObject({ country: "CAN", birthDate: "1980-01-02" });
+    const sc = parseAamva(read("envoy-ENVLicenseParser/SCSample.txt"));
+    expect(sc.elements.DCG).toBeUndefined();
+    expect(sc.fields.country).toBe("USA");
   });
 
   it("reads a date in the other order with a warning rather than dropping it", () => {

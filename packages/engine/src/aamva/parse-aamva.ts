@@ -23,21 +23,13 @@ const HRI_CODES: readonly [string, string][] = [
   ["<GS>", GS],
 ];
 
-const CANADIAN_PROVINCES = new Set([
-  "AB",
-  "BC",
-  "MB",
-  "NB",
-  "NL",
-  "NS",
-  "NT",
-  "NU",
-  "ON",
-  "PE",
-  "QC",
-  "SK",
-  "YT",
-]);
+const CANADIAN_PROVINCES = new Set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split(" "));
+const US_JURISDICTIONS = new Set(
+  (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND " +
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
+  ).split(" "),
+);
 
 // Used only when a payload lost every separator: the IDs least likely to occur inside a value.
 const SCAN_IDS: readonly string[] = [
@@ -314,6 +306,13 @@ function splitNames(e: Record<string, string>): { last?: string; first?: string;
   return parts;
 }
 
+/** Version 1 has no DCG; the address jurisdiction tells the country when it is a known code. */
+function inferCountry(state: string | undefined): string | undefined {
+  if (state === undefined) return undefined;
+  if (CANADIAN_PROVINCES.has(state)) return "CAN";
+  return US_JURISDICTIONS.has(state) ? "USA" : undefined;
+}
+
 function normalise(
   e: Record<string, string>,
   documentType: "DL" | "ID" | undefined,
@@ -340,7 +339,7 @@ function normalise(
   const state = text(e.DAJ) ?? text(e.DAO);
   set("state", state);
   set("postalCode", text(e.DAK) ?? text(e.DAP));
-  const country = text(e.DCG) ?? (state && CANADIAN_PROVINCES.has(state) ? "CAN" : undefined);
+  const country = text(e.DCG) ?? inferCountry(state);
   set("country", country);
   const ymdFirst = version === 1 || country === "CAN";
   for (const [id, key] of [
