@@ -109,6 +109,25 @@ describe("analyze", () => {
     expect(engine.compare(rgba.face.embedding, rgb.face.embedding).distance).toBeLessThan(0.1);
   });
 
+  it("honours EXIF orientation (the phone photo is stored sideways)", async () => {
+    const tagged = await face("spoof/silent-face-anti-spoofing/image_T1.jpg");
+    const fromTag = expectOk(await engine.analyze(tagged, single));
+    // The same photo with the rotation applied to the pixels and no tag left: must give the same face.
+    const rotated = expectOk(await engine.analyze(await sharp(tagged).rotate().toBuffer(), single));
+    expect(Math.abs(fromTag.face.box.x - rotated.face.box.x)).toBeLessThan(3);
+    expect(Math.abs(fromTag.face.box.y - rotated.face.box.y)).toBeLessThan(3);
+    expect(engine.compare(fromTag.face.embedding, rotated.face.embedding).distance).toBeLessThan(0.1);
+    expect(Math.abs(fromTag.face.pose.roll)).toBeLessThan(30);
+  });
+
+  it("leaves no tensors behind", async () => {
+    const before = engine.models.tf.memory().numTensors;
+    await engine.analyze(astronaut, single);
+    await engine.analyzeFrame(astronaut);
+    await engine.analyze(Buffer.from("garbage"), single);
+    expect(engine.models.tf.memory().numTensors).toBe(before);
+  });
+
   it("accepts raw pixels as input", async () => {
     const { data, info } = await sharp(astronaut).raw().toBuffer({ resolveWithObject: true });
     const raw = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 as const };

@@ -10,6 +10,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import sharp from "sharp";
 import {
   compareEmbeddings,
   DEFAULT_MATCH_THRESHOLDS,
@@ -113,6 +114,67 @@ function summariseTimings(all: FaceTimings[]): string {
     .join("\n  ");
 }
 
+/**
+ * Simulates the document side: every image whose face is wider than `facePx` is shrunk until it is
+ * `facePx` wide and re-encoded as JPEG q50; pairs compare the original path_a with the degraded path_b.
+ */
+async function degradedReport(
+  engine: Awaited<ReturnType<typeof createFaceEngine>>,
+  clean: Map<string, FaceAnalysis>,
+  pairs: Pair[],
+  facePx: number,
+  fmrThreshold: number,
+): Promise<void> {
+  const degraded = new Map<string, FaceAnalysis>();
+  for (const [img, r] of clean) {
+    if (r.kind !== "ok") continue;
+    const bytes = await readFile(path.join(facesDir, img));
+    const upright = await sharp(bytes).rotate().toBuffer({ resolveWithObject: true });
+    const factor = Math.min(1, facePx / r.face.quality.faceSizePx);
+    const width = Math.max(1, Math.round(upright.info.width * factor));
+    const small = await sharp(upright.data).resize(width).jpeg({ quality: 50 }).toBuffer();
+    degraded.set(img, await engine.analyze(small, { requireSingleFace: true }));
+  }
+  const gen: number[] = [];
+  const imp: number[] = [];
+  let lost = 0;
+  for (const p of pairs) {
+    if (p.samePhoto) continue;
+    const a = clean.get(p.a);
+    const b = degraded.get(p.b);
+    if (a?.kind !== "ok") continue;
+    if (b?.kind !== "ok") {
+      if (b) lost++;
+      continue;
+    }
+    const d = compareEmbeddings(a.face.embedding, b.face.embedding).distance;
+    (p.genuine ? gen : imp).push(d);
+  }
+  const kinds = [...degraded.values()].filter((r) => r.kind !== "ok").map((r) => r.kind);
+  console.log(
+    `\ndegraded path_b (face ${facePx} px wide, JPEG q50): ${kinds.length} images lost (${kinds.join(", ")})`,
+  );
+  console.log(`  pairs: genuine ${gen.length}, impostor ${imp.length}; ${lost} pairs lost a face`);
+  const r = rates(gen, imp, fmrThreshold);
+  console.log(
+    `  at the clean FMR ≤ 0.1 % threshold: FNMR ${(100 * r.fnmr).toFixed(2)}%, FMR ${(100 * r.fmr).toFixed(2)}%`,
+  );
+  const own = thresholdAtFmr(imp, 0.001);
+  const ro = rates(gen, imp, own);
+  console.log(`  own FMR ≤ 0.1 % threshold ${own.toFixed(4)}: FNMR ${(100 * ro.fnmr).toFixed(2)}%`);
+  const decide = (d: number): string => decideMatch(distanceToSimilarity(d), DEFAULT_MATCH_THRESHOLDS);
+  for (const [name, list] of [
+    ["genuine", gen],
+    ["impostor", imp],
+  ] as const) {
+    const c = { accept: 0, review: 0, reject: 0 };
+    for (const d of list) c[decide(d) as keyof typeof c]++;
+    console.log(
+      `  default bands, ${name}: accept ${pct(c.accept, list.length)}, review ${pct(c.review, list.length)}, reject ${pct(c.reject, list.length)}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const csv = parseCsv(await readFile(path.join(facesDir, "pairs.csv"), "utf8"));
   const pairs: Pair[] = csv.rows.map((r) => {
@@ -142,6 +204,8 @@ async function main(): Promise<void> {
   await engine.analyze(await readFile(path.join(facesDir, "skimage/astronaut.png")), {
     requireSingleFace: true,
   });
+
+  const tensorsAfterWarmup = engine.models.tf.memory().numTensors;
 
   const results = new Map<string, FaceAnalysis>();
   for (const img of images) {
@@ -260,6 +324,24 @@ async function main(): Promise<void> {
   console.log(
     `\nms per image over ${timings.length} analyses (2-core VM, tfjs wasm):\n  ${summariseTimings(timings)}`,
   );
+
+  const meshMs: number[] = [];
+  let meshNoFace = 0;
+  for (const img of images) {
+    const r = await engine.analyzeFrame(await readFile(path.join(facesDir, img)));
+    meshMs.push(r.ms);
+    if (r.kind !== "ok") meshNoFace++;
+  }
+  meshMs.sort((x, y) => x - y);
+  console.log(
+    `  Human mesh (analyzeFrame, incl. decode): mean ${(meshMs.reduce((a, b) => a + b, 0) / meshMs.length).toFixed(0)} / p50 ${quantile(meshMs, 0.5).toFixed(0)} / p95 ${quantile(meshMs, 0.95).toFixed(0)}; no face in ${meshNoFace}/${images.length}`,
+  );
+  console.log(
+    `  tensors: ${tensorsAfterWarmup} after warm-up, ${engine.models.tf.memory().numTensors} after ${timings.length + images.length} calls`,
+  );
+
+  const degrade = flag("degrade");
+  if (degrade !== undefined) await degradedReport(engine, results, pairs, Number(degrade || "80"), t);
 
   const dump = flag("dump");
   if (dump) {
