@@ -1,0 +1,195 @@
+/**
+ * Passive presentation-attack signals and their combination.
+ *
+ * Gating policy (which signals may decide "attack" on their own). A signal gates only if, on
+ * the evaluation in eval-liveness.ts, it flagged none of the genuine captures (shared/eval
+ * faces, the Silent-Face live capture and Foreman video frames) while catching attacks:
+ * - screen-moire (gate): isolated luma spectral peak in the face. Caught every synthetic print
+ *   and screen replay; no genuine capture came near the threshold. Misses screens/prints whose
+ *   pattern the camera does not resolve or aliases to coarse bands (the real tablet replay).
+ * - frame-edges (gate): straight edges closing a rectangle around the face on ≥ 3 sides. Catches
+ *   the real tablet replay and the synthetic attacks with the instrument edge in view; the
+ *   genuine margin is small (windows and door frames behind a head), so its threshold is high.
+ * - planar-motion (gate, multi-frame only): landmarks of a head turn fit a homography (a flat
+ *   photo or screen moved in 3-D) with a residual far below a real head's parallax.
+ * - print-halftone (advisory): chroma spectral peak; Foreman's chroma artefacts come close.
+ * - tonal-range (advisory): dynamic range and saturation; lighting moves these as much.
+ * - model-advisory (advisory): Human's antispoof/liveness numbers, which do not separate
+ *   attacks from genuine captures here (see shared/reference/ml-stack.md).
+ */
+import { frameEdgeSignal } from "./frame-edge-signal.ts";
+import { fitHomography, rmsResidual } from "./homography.ts";
+import { logistic } from "./image-ops.ts";
+import type { FaceBox, Point, RgbImage, SignalResult } from "./liveness-types.ts";
+import { printHalftoneSignal, screenMoireSignal, tonalRangeSignal } from "./spectral-signals.ts";
+
+export { frameEdgeSignal } from "./frame-edge-signal.ts";
+export { printHalftoneSignal, screenMoireSignal, tonalRangeSignal } from "./spectral-signals.ts";
+
+/** One frame of a head turn: 68 landmarks (iBUG order, as face-api returns them) and yaw. */
+export interface LandmarkFrame {
+  readonly landmarks: readonly Point[];
+  readonly yawDeg: number;
+}
+
+export interface PlanarMotionOptions {
+  /** Minimum yaw difference to the most frontal frame for a frame to be compared. @default 10 */
+  readonly minYawDeltaDeg?: number;
+  /** Residual (in inter-ocular distances) below which the motion counts as planar. @default 0.07 */
+  readonly threshold?: number;
+}
+
+function eyeCentre(lm: readonly Point[], from: number): Point {
+  let x = 0;
+  let y = 0;
+  for (let i = from; i < from + 6; i++) {
+    x += lm[i]?.[0] ?? 0;
+    y += lm[i]?.[1] ?? 0;
+  }
+  return [x / 6, y / 6];
+}
+
+/** Distance between the eye centres (landmarks 36–41 and 42–47). */
+export function interOcular(lm: readonly Point[]): number {
+  const a = eyeCentre(lm, 36);
+  const b = eyeCentre(lm, 42);
+  return Math.hypot(a[0] - b[0], a[1] - b[1]);
+}
+
+/**
+ * Missing depth cues: a real head turning shows parallax (the nose moves against the cheeks,
+ * the jaw outline slides), so the landmark sets of two yaw angles are not related by a plane
+ * homography. A photo or screen moved in 3-D is a plane: the homography fits to detector noise.
+ * Score: logistic of how far the upper-quartile homography residual (inter-ocular distances) stays
+ * below the threshold.
+ */
+export function planarMotionSignal(
+  frames: readonly LandmarkFrame[],
+  options: PlanarMotionOptions = {},
+): SignalResult {
+  const minDelta = options.minYawDeltaDeg ?? 10;
+  const threshold = options.threshold ?? 0.07;
+  const valid = frames.filter((f) => f.landmarks.length === 68);
+  const ref = valid.reduce<LandmarkFrame | null>(
+    (best, f) => (!best || Math.abs(f.yawDeg) < Math.abs(best.yawDeg) ? f : best),
+    null,
+  );
+  const residuals: number[] = [];
+  let maxDelta = 0;
+  if (ref) {
+    for (const f of valid) {
+      const delta = Math.abs(f.yawDeg - ref.yawDeg);
+      maxDelta = Math.max(maxDelta, delta);
+      if (delta < minDelta) continue;
+      const h = fitHomography(ref.landmarks, f.landmarks);
+      const iod = interOcular(f.landmarks);
+      if (!h || iod <= 0) continue;
+      residuals.push(rmsResidual(h, ref.landmarks, f.landmarks) / iod);
+    }
+  }
+  if (residuals.length === 0) {
+    return {
+      name: "planar-motion",
+      status: "not-applicable",
+      score: 0,
+      threshold: 0.5,
+      gate: true,
+      fired: false,
+      detail: {
+        reason: `no frame turned ≥ ${minDelta}° from the most frontal one`,
+        maxYawDeltaDeg: maxDelta,
+      },
+    };
+  }
+  // Upper quartile rather than the maximum: one noisy landmark frame must not make a photo look 3-D.
+  const sorted = [...residuals].sort((a, b) => a - b);
+  const worst = sorted[Math.floor(0.75 * (sorted.length - 1))] ?? 0;
+  const score = logistic((threshold - worst) / (0.15 * threshold));
+  return {
+    name: "planar-motion",
+    status: "measured",
+    score: Math.round(score * 1000) / 1000,
+    threshold: 0.5,
+    gate: true,
+    fired: score >= 0.5,
+    detail: {
+      q75ResidualIod: Math.round(worst * 10000) / 10000,
+      residualThresholdIod: threshold,
+      framesCompared: residuals.length,
+      maxYawDeltaDeg: Math.round(maxDelta * 10) / 10,
+    },
+  };
+}
+
+/** Human's per-face numbers: `real` from its antispoof model, `live` from its liveness model. */
+export interface ModelLivenessScores {
+  readonly real?: number;
+  readonly live?: number;
+}
+
+/** Wraps the model scores as an advisory signal: attack likelihood 1 − min(real, live). */
+export function modelAdvisorySignal(scores: ModelLivenessScores | null | undefined): SignalResult {
+  const vals = [scores?.real, scores?.live].filter(
+    (v): v is number => typeof v === "number" && Number.isFinite(v),
+  );
+  if (vals.length === 0) {
+    return {
+      name: "model-advisory",
+      status: "not-applicable",
+      score: 0,
+      threshold: 0.5,
+      gate: false,
+      fired: false,
+      detail: { reason: "no model scores given" },
+    };
+  }
+  const score = 1 - Math.min(...vals);
+  const detail: Record<string, number> = {};
+  if (typeof scores?.real === "number") detail.real = scores.real;
+  if (typeof scores?.live === "number") detail.live = scores.live;
+  return {
+    name: "model-advisory",
+    status: "measured",
+    score: Math.round(score * 1000) / 1000,
+    threshold: 0.5,
+    gate: false,
+    fired: score >= 0.5,
+    detail,
+  };
+}
+
+export interface PresentationInput {
+  readonly image: RgbImage;
+  readonly face: FaceBox;
+  /** Frames of a head turn (landmarks + yaw), for the depth check. */
+  readonly motion?: readonly LandmarkFrame[];
+  readonly model?: ModelLivenessScores | null;
+}
+
+export interface PresentationAssessment {
+  readonly signals: readonly SignalResult[];
+  /** True when at least one gating signal fired. */
+  readonly attackLikely: boolean;
+  readonly gatingSignals: readonly string[];
+  /** Advisory signals that fired: worth logging and review, not a decision. */
+  readonly advisorySignals: readonly string[];
+}
+
+/** Runs every passive signal on one capture (plus optional motion frames and model scores). */
+export function assessPresentation(input: PresentationInput): PresentationAssessment {
+  const signals: SignalResult[] = [
+    screenMoireSignal(input.image, input.face),
+    printHalftoneSignal(input.image, input.face),
+    frameEdgeSignal(input.image, input.face),
+    tonalRangeSignal(input.image, input.face),
+    planarMotionSignal(input.motion ?? []),
+    modelAdvisorySignal(input.model),
+  ];
+  const gating = signals.filter((s) => s.gate && s.fired).map((s) => s.name);
+  return {
+    signals,
+    attackLikely: gating.length > 0,
+    gatingSignals: gating,
+    advisorySignals: signals.filter((s) => !s.gate && s.fired).map((s) => s.name),
+  };
+}
