@@ -2,6 +2,8 @@
 # System packages the tests need beyond npm. Idempotent; installs only what is missing.
 set -euo pipefail
 need=()
+# OCR-B renders the synthetic MRZ documents in packages/engine/src/document/fixtures.
+[ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || need+=(fonts-ocr-b)
 # (browser tests and OCR-B fixtures add packages here as they arrive)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

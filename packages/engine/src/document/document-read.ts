@@ -1,0 +1,88 @@
+/**
+ * Result types of the document reader. Outcomes are a discriminated union: "no document", "unreadable"
+ * and "image unreadable" are answers, not exceptions.
+ * @module
+ */
+import type { MrzParseResult } from "../mrz/index.ts";
+import type { Point } from "./raster.ts";
+
+export interface PixelBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface DocumentQuality {
+  /** Variance of the Laplacian on a 500 px wide grey copy of the document; below ~60 is visibly blurred. */
+  readonly sharpness: number;
+  /** Share of document pixels at or near saturation (0–1); glare spots raise it. */
+  readonly glare: number;
+  /** Mean luminance of the document (0–1). */
+  readonly brightness: number;
+}
+
+/** Milliseconds per stage; `total` is wall time for the whole read. */
+export interface DocumentTimings {
+  decode: number;
+  quad: number;
+  locate: number;
+  ocr: number;
+  parse: number;
+  portrait: number;
+  total: number;
+}
+
+export interface DocumentReadHints {
+  /** "front" of a TD1 card has no MRZ; "back" and "passport" must have one. */
+  readonly side?: "front" | "back" | "passport";
+  readonly documentType?: string;
+}
+
+export interface DocumentReadOk {
+  readonly kind: "ok";
+  /** A check-digit-valid parse, or null for a side without an MRZ (card front). */
+  readonly mrz: MrzParseResult | null;
+  /** True when `mrz` only became valid through a single OCR-confusion substitution. */
+  readonly mrzRepaired: boolean;
+  /** Document corners in the decoded (EXIF-upright) image: TL, TR, BR, BL; the whole image when none was found. */
+  readonly quad: readonly Point[];
+  /** Whether `quad` was detected (false: the whole image was used). */
+  readonly quadDetected: boolean;
+  /** Clockwise degrees the reader turned the (flattened) document to make it upright. */
+  readonly rotation: 0 | 90 | 180 | 270;
+  /** The portrait area (JPEG) and its box in the upright, flattened document image. */
+  readonly portrait: { readonly image: Buffer; readonly box: PixelBox } | null;
+  readonly quality: DocumentQuality;
+  readonly timings: DocumentTimings;
+}
+
+export interface DocumentReadUnreadable {
+  readonly kind: "unreadable";
+  /** Why: no MRZ band found, or an MRZ was found but its check digits do not verify. */
+  readonly reason: "mrz_not_found" | "mrz_invalid";
+  /** The best (invalid) parse when an MRZ-shaped text was read. */
+  readonly partial: MrzParseResult | null;
+  readonly quad: readonly Point[];
+  readonly rotation: 0 | 90 | 180 | 270;
+  readonly quality: DocumentQuality;
+  readonly timings: DocumentTimings;
+}
+
+export interface DocumentReadNoDocument {
+  readonly kind: "no_document";
+  readonly quality: DocumentQuality;
+  readonly timings: DocumentTimings;
+}
+
+export interface DocumentReadImageUnreadable {
+  readonly kind: "image_unreadable";
+  /** The decoder's message (not user-facing). */
+  readonly detail: string;
+}
+
+export type DocumentRead =
+  | DocumentReadOk
+  | DocumentReadUnreadable
+  | DocumentReadNoDocument
+  | DocumentReadImageUnreadable;

@@ -1,0 +1,175 @@
+/**
+ * MRZ reading evaluation over shared/eval/documents. Run:
+ *   npx tsx packages/engine/src/document/eval-documents.ts [--debug DIR] [--only SUBSTRING]
+ * Prints, per image, PassportEye's baseline score, our outcome and timings; then the share of images
+ * whose MRZ check digits all verify (unrepaired, and with the one-substitution repair), wrong key
+ * fields among valid reads where ground truth exists, and ms per image.
+ * @module
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import type { MrzFields } from "../mrz/index.ts";
+import { createDocumentReader } from "./create-document-reader.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../../../..");
+const evalRoot = path.resolve(repoRoot, "../shared/eval/documents");
+
+interface Expected {
+  number: string;
+  date_of_birth: string;
+  expiration_date: string;
+  nationality: string;
+  sex: string;
+  names: string;
+  surname: string;
+  country: string;
+}
+
+const args = process.argv.slice(2);
+const argValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const debugDir = argValue("--debug");
+const only = argValue("--only");
+
+const UTOPIA_TD3: Expected = {
+  number: "L898902C3",
+  date_of_birth: "740812",
+  expiration_date: "120415",
+  nationality: "UTO",
+  sex: "F",
+  names: "ANNA MARIA",
+  surname: "ERIKSSON",
+  country: "UTO",
+};
+
+function loadExpected(): Map<string, Expected> {
+  const raw = JSON.parse(
+    readFileSync(path.join(evalRoot, "passporteye-tests/expected.json"), "utf8"),
+  ) as Record<string, unknown>;
+  const out = new Map<string, Expected>();
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.includes(".") && typeof v === "object" && v !== null)
+      out.set(`passporteye-tests/${k}`, v as Expected);
+  }
+  // The UTOPIA benchmark specimens carry the same person and numbers (ICAO 9303 examples).
+  out.set("passporteye-testdata/100_pass-uto.jpg", UTOPIA_TD3);
+  return out;
+}
+
+function wrongFields(f: MrzFields, e: Expected): string[] {
+  const pairs: [string, string | undefined, string][] = [
+    ["documentNumber", f.documentNumber, e.number],
+    ["birthDate", f.birthDate, e.date_of_birth],
+    ["expiryDate", f.expiryDate, e.expiration_date],
+    ["nationality", f.nationality, e.nationality],
+    ["issuingState", f.issuingState, e.country],
+    ["sex", f.sex, e.sex],
+    ["surname", f.surname, e.surname],
+    ["givenNames", f.givenNames, e.names],
+  ];
+  return pairs
+    .filter(([, got, want]) => (got ?? "").replace(/</g, "") !== want.replace(/</g, ""))
+    .map(([n]) => n);
+}
+
+function baselineOf(file: string): string {
+  const m = /^(\d+)_/.exec(path.basename(file));
+  return m ? (m[1] ?? "") : "-";
+}
+
+async function main(): Promise<void> {
+  const files: string[] = [];
+  for (const dir of ["passporteye-testdata", "passporteye-tests"]) {
+    for (const f of readdirSync(path.join(evalRoot, dir)).sort()) {
+      if (/\.(jpe?g|png)$/i.test(f) && (!only || f.includes(only))) files.push(`${dir}/${f}`);
+    }
+  }
+  if (files.length === 0) throw new Error(`no images under ${evalRoot}`);
+  const expected = loadExpected();
+  let debugFile = "";
+  let debugIndex = 0;
+  const reader = await createDocumentReader({
+    repair: true,
+    debug: debugDir
+      ? (name, img) => {
+          const out = path.join(debugDir, `${debugFile}-${debugIndex++}-${name}.png`);
+          void sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
+            .png()
+            .toFile(out);
+        }
+      : undefined,
+  });
+  if (debugDir) mkdirSync(debugDir, { recursive: true });
+  // Warm-up so the first image's time is not the session start-up.
+  await reader.read(readFileSync(path.join(evalRoot, files[0] ?? "")));
+
+  const groups = new Map<string, { n: number; valid: number; validOrRepaired: number }>();
+  let wrong = 0;
+  let withTruth = 0;
+  let totalMs = 0;
+  const stageTotals = { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0 };
+  for (const file of files) {
+    debugFile = path.basename(file).replace(/\W+/g, "_");
+    debugIndex = 0;
+    const read = await reader.read(readFileSync(path.join(evalRoot, file)));
+    const group = file.split("/")[0] ?? "";
+    const g = groups.get(group) ?? { n: 0, valid: 0, validOrRepaired: 0 };
+    g.n++;
+    let status = read.kind as string;
+    let lines = "";
+    let ms = 0;
+    if (read.kind === "ok" || read.kind === "unreadable" || read.kind === "no_document") {
+      ms = read.timings.total;
+      totalMs += ms;
+      for (const k of Object.keys(stageTotals) as (keyof typeof stageTotals)[])
+        stageTotals[k] += read.timings[k];
+    }
+    if (read.kind === "ok" && read.mrz) {
+      if (!read.mrzRepaired) g.valid++;
+      g.validOrRepaired++;
+      status = read.mrzRepaired ? "REPAIRED" : "VALID";
+      lines = read.mrz.lines.join(" | ");
+      const truth = expected.get(file);
+      if (truth) {
+        withTruth++;
+        const bad = wrongFields(read.mrz.fields, truth);
+        if (bad.length) {
+          wrong++;
+          status += ` WRONG(${bad.join(",")})`;
+        }
+      }
+    } else if (read.kind === "unreadable") {
+      status = `${read.kind}:${read.reason}`;
+      lines = read.partial?.lines.join(" | ") ?? "";
+    }
+    const rot = read.kind === "ok" ? ` rot${read.rotation}${read.quadDetected ? " quad" : ""}` : "";
+    console.log(
+      `${file.padEnd(44)} base ${baselineOf(file).padStart(3)}  ${String(Math.round(ms)).padStart(5)} ms  ${status}${rot}  ${lines}`,
+    );
+    if (debugDir && read.kind === "ok" && read.portrait) {
+      writeFileSync(path.join(debugDir, `${debugFile}-portrait.jpg`), read.portrait.image);
+    }
+    groups.set(group, g);
+  }
+  console.log("");
+  for (const [name, g] of groups) {
+    const pct = (x: number) => `${((100 * x) / g.n).toFixed(1)} %`;
+    console.log(
+      `${name}: ${g.n} images; all check digits verify: ${g.valid}/${g.n} = ${pct(g.valid)} unrepaired, ${g.validOrRepaired}/${g.n} = ${pct(g.validOrRepaired)} with repair`,
+    );
+  }
+  console.log(`valid reads with ground truth: ${withTruth}; with a wrong key field: ${wrong}`);
+  const n = files.length;
+  const per = Object.entries(stageTotals)
+    .map(([k, v]) => `${k} ${Math.round(v / n)}`)
+    .join(", ");
+  console.log(`ms per image: ${Math.round(totalMs / n)} (${per})`);
+  await reader.dispose();
+}
+
+await main();

@@ -1,0 +1,209 @@
+/**
+ * The MRZ hot path: locate MRZ band candidates on a ≤1000 px grey copy, crop each band deskewed from
+ * the full-resolution image, split it into rows, recognise only those rows, and assemble the lines.
+ * Orientation comes from the text itself: lines that only appear after a quarter turn mean 90°/270°,
+ * and a band that reads better upside down means 180°.
+ * @module
+ */
+import { findMrzBands, findTextLines, type MrzBand, segmentBandRows } from "./locate-mrz.ts";
+import type { MrzRecognizer, RecognizedLine } from "./mrz-recognizer.ts";
+import { REC_HEIGHT } from "./mrz-recognizer.ts";
+import { type AssembledMrz, assembleMrz } from "./mrz-text.ts";
+import {
+  type GrayImage,
+  type Point,
+  type RgbImage,
+  resizeGray,
+  rgbToGray,
+  rotateRgb,
+  sampleRotatedRect,
+} from "./raster.ts";
+
+export type QuarterTurn = 0 | 1 | 2 | 3;
+
+export interface MrzReadAttempt {
+  readonly assembled: AssembledMrz;
+  /** Clockwise quarter turns applied to the input to make the MRZ upright. */
+  readonly quarterTurns: QuarterTurn;
+  /** The band in the coordinates of the (un-rotated) input image: 4 corners TL, TR, BR, BL. */
+  readonly bandQuad: readonly Point[];
+  /** Score from the caller's evaluator (1 = every check digit verifies). */
+  readonly score: number;
+  readonly rows: readonly RecognizedLine[];
+}
+
+export interface ReadMrzDeps {
+  readonly recognizer: MrzRecognizer;
+  /** Scores assembled lines in [0, 1]; 1 means a valid parse and stops the search. */
+  readonly evaluate: (a: AssembledMrz) => number;
+  /** Optional sink for band/row crops while debugging. */
+  readonly debug?: (name: string, img: RgbImage) => void;
+  readonly tuning?: Partial<MrzTuning>;
+}
+
+/** Geometry of the row crops handed to the recogniser (exposed for the evaluation script). */
+export interface MrzTuning {
+  /** Row crop height as a multiple of the text height. */
+  rowThickness: number;
+  /** Horizontal stretch of row crops: PP-OCRv4 misreads dense, bold OCR-B unless it is widened. */
+  rowStretch: number;
+}
+
+const DEFAULT_TUNING: MrzTuning = { rowThickness: 1.6, rowStretch: 1.4 };
+
+export interface ReadMrzStats {
+  locateMs: number;
+  ocrMs: number;
+  ocrRuns: number;
+}
+
+/** Long side of the working copy used for localisation. */
+const WORK_SIZE = 1000;
+/** Character height (px) bands are resampled to before row segmentation. */
+const BAND_CHAR_PX = 32;
+/** Bands OCR'd at most per orientation, to bound latency. */
+const MAX_BANDS = 3;
+
+export async function readMrz(
+  image: RgbImage,
+  deps: ReadMrzDeps,
+  stats: ReadMrzStats,
+): Promise<MrzReadAttempt | null> {
+  const t0 = performance.now();
+  const scale = WORK_SIZE / Math.max(image.width, image.height);
+  const gray = await resizeGray(
+    rgbToGray(image),
+    Math.max(1, Math.round(image.width * scale)),
+    Math.max(1, Math.round(image.height * scale)),
+  );
+  const upright = rankBands(gray);
+  let turned: MrzBand[] = [];
+  // Only look for vertical text when horizontal lines gave no convincing MRZ stack.
+  const bestUpright = upright[0]?.score ?? 0;
+  if (!upright[0] || upright[0].lines.length < 2 || bestUpright < 1) turned = rankBands(rotateGray(gray));
+  stats.locateMs += performance.now() - t0;
+
+  const plans: { band: MrzBand; q: 0 | 1 }[] = [
+    ...upright.slice(0, MAX_BANDS).map((band) => ({ band, q: 0 as const })),
+    ...turned.slice(0, MAX_BANDS).map((band) => ({ band, q: 1 as const })),
+  ].sort((a, b) => b.band.score - a.band.score);
+
+  let best: MrzReadAttempt | null = null;
+  let turnedImage: RgbImage | null = null;
+  for (const { band, q } of plans.slice(0, MAX_BANDS + 1)) {
+    let src = image;
+    if (q === 1) {
+      turnedImage ??= rotateRgb(image, 1);
+      src = turnedImage;
+    }
+    const f = src.width / (q === 1 ? gray.height : gray.width);
+    const crop = cropBand(src, band, f);
+    const flipFirst = isUpperHalf(band, q === 1 ? gray.width : gray.height);
+    for (const flip of flipFirst ? [true, false] : [false, true]) {
+      const bandImg = flip ? rotateRgb(crop, 2) : crop;
+      const attempt = await readBand(bandImg, deps, stats);
+      if (!attempt) continue;
+      const quarterTurns = ((q + (flip ? 2 : 0)) % 4) as QuarterTurn;
+      const score = deps.evaluate(attempt.assembled);
+      const quad = bandQuadInInput(band, f, q, image);
+      if (!best || score > best.score) {
+        best = { assembled: attempt.assembled, quarterTurns, bandQuad: quad, score, rows: attempt.rows };
+      }
+      if (score >= 1) return best;
+      // An MRZ-shaped read with some verifying check digits is the MRZ: other bands or the other
+      // direction will not do better, and each attempt costs recogniser runs.
+      if (score > 0.3) return best;
+    }
+  }
+  return best;
+}
+
+function rankBands(gray: GrayImage): MrzBand[] {
+  return findMrzBands(findTextLines(gray), gray.width, gray.height);
+}
+
+/** Clockwise quarter turn of a grey image. */
+function rotateGray(g: GrayImage): GrayImage {
+  const { width: w, height: h, data } = g;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[x * h + (h - 1 - y)] = data[y * w + x] ?? 0;
+  return { width: h, height: w, data: out };
+}
+
+function isUpperHalf(band: MrzBand, height: number): boolean {
+  const cy = band.origin[1] + band.axisY[1] * (band.height / 2) + band.axisX[1] * (band.length / 2);
+  return cy < height * 0.42;
+}
+
+function cropBand(src: RgbImage, band: MrzBand, f: number): RgbImage {
+  const c = BAND_CHAR_PX / band.charHeight;
+  const outW = Math.max(16, Math.round(band.length * c));
+  const outH = Math.max(16, Math.round(band.height * c));
+  return sampleRotatedRect(
+    src,
+    [band.origin[0] * f, band.origin[1] * f],
+    band.axisX,
+    band.axisY,
+    band.length * f,
+    band.height * f,
+    outW,
+    outH,
+  );
+}
+
+/** Maps the band's corners back to input-image pixels (undoing the optional quarter turn). */
+function bandQuadInInput(band: MrzBand, f: number, q: 0 | 1, input: RgbImage): Point[] {
+  const [ox, oy] = band.origin;
+  const [ax, ay] = band.axisX;
+  const [bx, by] = band.axisY;
+  const corners: Point[] = [
+    [ox, oy],
+    [ox + ax * band.length, oy + ay * band.length],
+    [ox + ax * band.length + bx * band.height, oy + ay * band.length + by * band.height],
+    [ox + bx * band.height, oy + by * band.height],
+  ];
+  return corners.map(([x, y]) => {
+    const px = x * f;
+    const py = y * f;
+    // Rotated clockwise: rotated (x', y') came from input (y', H − 1 − x').
+    return q === 1 ? ([py, input.height - 1 - px] as Point) : ([px, py] as Point);
+  });
+}
+
+async function readBand(
+  band: RgbImage,
+  deps: ReadMrzDeps,
+  stats: ReadMrzStats,
+): Promise<{ assembled: AssembledMrz; rows: RecognizedLine[] } | null> {
+  const t0 = performance.now();
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const rows = segmentBandRows(rgbToGray(band), BAND_CHAR_PX);
+  deps.debug?.("band", band);
+  const lineImages = rows.map((r) => {
+    const h = r.bottom - r.top;
+    const top = r.top - ((tuning.rowThickness - 1) / 2) * h;
+    const left = r.left - h;
+    const len = r.right - r.left + 2 * h;
+    const thick = h * tuning.rowThickness;
+    return sampleRotatedRect(
+      band,
+      [left, top],
+      [1, 0],
+      [0, 1],
+      len,
+      thick,
+      Math.max(16, Math.round((len * REC_HEIGHT * tuning.rowStretch) / thick)),
+      REC_HEIGHT,
+    );
+  });
+  stats.locateMs += performance.now() - t0;
+  if (lineImages.length === 0) return null;
+  const t1 = performance.now();
+  for (const [i, img] of lineImages.entries()) deps.debug?.(`row${i}`, img);
+  const recognized = await deps.recognizer.recognize(lineImages);
+  stats.ocrMs += performance.now() - t1;
+  stats.ocrRuns += lineImages.length;
+  const assembled = assembleMrz(recognized.map((r) => r.text));
+  if (!assembled) return null;
+  return { assembled, rows: recognized };
+}
