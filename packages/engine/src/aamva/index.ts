@@ -11,4 +11,4 @@ export type {
   AamvaSex,
   AamvaSubfileEntry,
 } from "./aamva-types.ts";
-export { parseAamva } from "./parse-aamva.ts";
+export { isAamvaPayload, parseAamva } from "./parse-aamva.ts";

@@ -385,6 +385,14 @@ function normalise(
 }
 
 /**
+ * Cheap test that a decoded barcode carries an AAMVA header ("ANSI "/"AAMVA" + IIN + version), for
+ * rejecting misreads before parsing (see `ReadPdf417Options.accept`).
+ */
+export function isAamvaPayload(text: string): boolean {
+  return /(ANSI |AAMVA) ?\d{8}/.test(text);
+}
+
+/**
  * Parses the text of an AAMVA DL/ID card PDF417 barcode (versions 1–10). Never throws. Tolerates
  * what scanners do to the payload: CRLF or missing separators, spelled-out control codes, stray
  * characters, wrong entry counts and offsets (elements are found by scanning, offsets only checked).
