@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import bwipjs from "bwip-js/node";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseAamva } from "../aamva/parse-aamva.ts";
+import { isAamvaPayload, parseAamva } from "../aamva/parse-aamva.ts";
 import { type BarcodeReader, createBarcodeReader } from "./create-barcode-reader.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -92,6 +92,41 @@ describe("createBarcodeReader().readPdf417", () => {
     const hit = await downscaling.readPdf417(photo);
     expect(hit?.text).toBe("VERIMAT ROTATION CHECK 0123456789");
     expect(hit?.angle).not.toBe(0);
+  });
+
+  it("keeps retrying past decodes that the content check rejects", async () => {
+    const text = await readFile(
+      path.join(barcodesDir, "aamva-text/aamva-2020-example/annexD-sample.txt"),
+      "latin1",
+    );
+    const aamva = await bwipjs.toBuffer({
+      bcid: "pdf417",
+      text,
+      binarytext: true,
+      scale: 2,
+      backgroundcolor: "FFFFFF",
+    });
+    const other = await bwipjs.toBuffer({
+      bcid: "pdf417",
+      text: "NOT A LICENCE",
+      scale: 2,
+      backgroundcolor: "FFFFFF",
+    });
+    // A straight, readable non-AAMVA symbol above a licence barcode skewed by 5° (unreadable straight on),
+    // like the misreads zxing sometimes returns on sheared photos.
+    const skewed = await sharp(aamva).rotate(5, { background: "#ffffff" }).png().toBuffer();
+    const scene = await sharp({ create: { width: 900, height: 700, channels: 3, background: "#ffffff" } })
+      .composite([
+        { input: other, left: 40, top: 30 },
+        { input: skewed, left: 40, top: 220 },
+      ])
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    expect((await reader.readPdf417(scene))?.text).toBe("NOT A LICENCE");
+    const hit = await reader.readPdf417(scene, { accept: (r) => isAamvaPayload(r.text) });
+    expect(hit?.text).toBe(text);
+    expect(hit?.angle).not.toBe(0);
+    expect(await reader.readPdf417(scene, { accept: () => false })).toBeNull();
   });
 
   it("returns null for an image without a barcode and for bytes that are no image", async () => {

@@ -15,9 +15,22 @@ export interface BarcodeReadResult {
   angle: number;
 }
 
+export interface ReadPdf417Options {
+  /**
+   * Content check. A rejected decode counts as no decode and the retries go on: on skewed or sheared
+   * photos zxing now and then returns a short, checksum-valid misread (e.g. 7 characters instead of an
+   * AAMVA payload). Pass `(r) => isAamvaPayload(r.text)` when reading driving licences.
+   * @default accepts every decode
+   */
+  accept?: (result: BarcodeReadResult) => boolean;
+}
+
 export interface BarcodeReader {
-  /** Finds a PDF417 symbol in an encoded image (PNG, JPEG, WebP …); null when none can be read. */
-  readPdf417(image: Buffer): Promise<BarcodeReadResult | null>;
+  /**
+   * Finds a PDF417 symbol in an encoded image (PNG, JPEG, WebP …); null when none can be read.
+   * When several symbols decode, the accepted one with the most bytes wins.
+   */
+  readPdf417(image: Buffer, options?: ReadPdf417Options): Promise<BarcodeReadResult | null>;
 }
 
 export interface BarcodeReaderOptions {
@@ -43,7 +56,8 @@ const READER_OPTIONS: ReaderOptions = {
   tryInvert: false,
   // The default "HRI" mode spells LF/RS/CR out as <LF>…, which breaks AAMVA parsing.
   textMode: "Plain",
-  maxNumberOfSymbols: 1,
+  // More than one, so that a spurious small symbol cannot hide the real one.
+  maxNumberOfSymbols: 4,
 };
 
 interface RgbaImage {
@@ -92,14 +106,24 @@ export async function createBarcodeReader(options: BarcodeReaderOptions = {}): P
     throw new AppError("UNAVAILABLE", { detail: "zxing-wasm reader failed to load", cause });
   }
 
-  async function decode(image: RgbaImage, angle: number): Promise<BarcodeReadResult | null> {
+  async function decode(
+    image: RgbaImage,
+    angle: number,
+    accept: (result: BarcodeReadResult) => boolean,
+  ): Promise<BarcodeReadResult | null> {
     const results = await readBarcodes(image, READER_OPTIONS);
-    const hit = results.find((r) => r.isValid && r.format === "PDF417");
-    return hit ? { text: hit.text, bytes: hit.bytes, format: hit.format, angle } : null;
+    let best: BarcodeReadResult | null = null;
+    for (const r of results) {
+      if (!r.isValid || r.format !== "PDF417") continue;
+      const hit: BarcodeReadResult = { text: r.text, bytes: r.bytes, format: r.format, angle };
+      if (accept(hit) && (best === null || hit.bytes.length > best.bytes.length)) best = hit;
+    }
+    return best;
   }
 
   return {
-    async readPdf417(input: Buffer): Promise<BarcodeReadResult | null> {
+    async readPdf417(input: Buffer, readOptions: ReadPdf417Options = {}): Promise<BarcodeReadResult | null> {
+      const accept = readOptions.accept ?? (() => true);
       let upright: RgbaImage;
       try {
         // Applying EXIF orientation first keeps `angle` relative to what a viewer shows.
@@ -108,7 +132,7 @@ export async function createBarcodeReader(options: BarcodeReaderOptions = {}): P
       } catch {
         return null; // Not a decodable image: an outcome for the caller, not a fault.
       }
-      const straight = await decode(upright, 0);
+      const straight = await decode(upright, 0, accept);
       if (straight) return straight;
       // Each retry costs a rotation and a tryHarder decode (~0.35 s on a 12 MP photo), so retries run
       // on a copy no larger than retryMaxSide.
@@ -121,7 +145,7 @@ export async function createBarcodeReader(options: BarcodeReaderOptions = {}): P
         const turned = await toRgba(
           raw.clone().rotate(angle, { background: { r: 255, g: 255, b: 255, alpha: 1 } }),
         );
-        const hit = await decode(turned, angle);
+        const hit = await decode(turned, angle, accept);
         if (hit) return hit;
       }
       return null;

@@ -7,4 +7,5 @@ export {
   type BarcodeReaderOptions,
   type BarcodeReadResult,
   createBarcodeReader,
+  type ReadPdf417Options,
 } from "./create-barcode-reader.ts";
