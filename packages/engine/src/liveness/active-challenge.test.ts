@@ -36,7 +36,8 @@ function perform(script: Script, seed = 1): ActiveFrame[] {
     while (t < start + dur) {
       const p = (t - start) / dur;
       const bell = Math.sin(Math.PI * p);
-      const yaw = action === "turn_left" ? 30 * bell : action === "turn_right" ? -30 * bell : 0;
+      // Face-engine convention: turning to one's own left gives negative yaw.
+      const yaw = action === "turn_left" ? -30 * bell : action === "turn_right" ? 30 * bell : 0;
       const eye = action === "blink" && p > 0.4 && p < 0.4 + 150 / dur ? 0.05 : 0.85;
       const smile = action === "smile" && p > 0.2 && p < 0.8 ? 0.9 : 0.1;
       const who = script.embeddingSwitchAt !== undefined && t >= script.embeddingSwitchAt ? personB : personA;

@@ -2,14 +2,15 @@
  * Active liveness: a random ordered sequence of prompts (turn left/right, smile, blink) and the
  * server-side check of the per-frame face metadata the client submits.
  *
- * Yaw sign convention: `yaw > 0` means the subject turned towards THEIR OWN LEFT. In a
- * non-mirrored camera image (what the camera sends, not the mirrored selfie preview) the nose
- * then moves towards the RIGHT edge of the image. A mirrored preview or a mirrored frame flips
- * the sign, so the face engine must report yaw from the non-mirrored frame. (Human reports the
- * opposite sign, see face-fixtures.json: for Foreman frame 87, Human yaw is +23.6° while the nose
- * sits left of the jaw midpoint in the image; negate Human's yaw to get this convention.)
+ * Prompts name the subject's OWN side: "turn_left" = turn the head to your left.
+ *
+ * Yaw sign convention (the face engine's, which is Human's): `yaw > 0` when the subject turns
+ * towards THEIR OWN RIGHT, i.e. the nose moves towards the LEFT edge of the non-mirrored camera
+ * image. So "turn_left" needs yaw ≤ −turnDeg and "turn_right" yaw ≥ +turnDeg. Checked on
+ * Foreman: Human yaw +23° at frame 87–90 ("facing right" gesture) with the nose left of the jaw
+ * midpoint in the image. A mirrored preview or a mirrored frame flips the sign: compute pose on
+ * the frame exactly as the camera delivered it, never on the mirrored preview.
  */
-
 import type { RandomSource } from "./liveness-types.ts";
 import { randomIntIn } from "./random-source.ts";
 
@@ -60,11 +61,11 @@ export function createActiveChallenge(
 export interface ActiveFrame {
   /** ms since `challenge.issuedAt` (capture time). */
   readonly t: number;
-  /** Degrees, see the module comment for the sign. */
+  /** Degrees; > 0 = subject turned to their own right (see the module comment). */
   readonly yaw: number;
   readonly pitch: number;
   readonly roll: number;
-  /** 0 (closed) – 1 (open), both eyes. */
+  /** 0 (closed) – 1 (open), both eyes; see `eyeOpennessFromRatio` for the face engine's eye ratios. */
   readonly eyeOpenness: number;
   /** 0–1 smile / happy score. */
   readonly smile: number;
@@ -89,6 +90,12 @@ export interface ActiveCheckOptions {
   readonly smileMin?: number;
   /** Consecutive frames above `smileMin`. @default 2 */
   readonly smileFrames?: number;
+  /**
+   * A smile must start from a frame at or below this score after the previous prompt: the emotion
+   * model calls many neutral faces "happy" (Foreman scores 0.9+ while talking), so a level alone
+   * proves nothing; a rise does a little more. @default 0.3
+   */
+  readonly smileRestMax?: number;
   /** Embedding distance metric. @default "euclidean" (face-api 128-d descriptor) */
   readonly metric?: "euclidean" | "cosine";
   /** Largest distance to the reference frame's embedding. @default 0.6 (face-api Euclidean) */
@@ -141,6 +148,43 @@ export interface ActiveCheckResult {
   readonly reasons: readonly string[];
 }
 
+/** Human's eyelid ratio of a closed eye (its blink gesture fires below 0.2). */
+const EYE_RATIO_CLOSED = 0.1;
+/** Typical ratio of an open eye in Human's mesh (0.3–0.45 on the shared eval faces). */
+const EYE_RATIO_OPEN = 0.35;
+
+/**
+ * Maps the face engine's per-eye lid ratios (Human mesh, open ≈ 0.3–0.45, blink < 0.2) to the
+ * 0–1 both-eyes openness used here: the mean of the two eyes, 0.1 → 0 and 0.35 → 1, clamped.
+ */
+export function eyeOpennessFromRatio(eyes: { readonly left: number; readonly right: number }): number {
+  const mean = (eyes.left + eyes.right) / 2;
+  return Math.max(0, Math.min(1, (mean - EYE_RATIO_CLOSED) / (EYE_RATIO_OPEN - EYE_RATIO_CLOSED)));
+}
+
+/** Builds an `ActiveFrame` from the face engine's `analyzeFrame` signals. */
+export function toActiveFrame(
+  t: number,
+  signals: {
+    readonly pose: { readonly yaw: number; readonly pitch: number; readonly roll: number };
+    readonly eyes: { readonly left: number; readonly right: number };
+    readonly smile: number;
+  },
+  faceCount: number,
+  embedding?: Float32Array,
+): ActiveFrame {
+  const frame = {
+    t,
+    yaw: signals.pose.yaw,
+    pitch: signals.pose.pitch,
+    roll: signals.pose.roll,
+    eyeOpenness: eyeOpennessFromRatio(signals.eyes),
+    smile: signals.smile,
+    faceCount,
+  };
+  return embedding ? { ...frame, embedding } : frame;
+}
+
 interface Detection {
   startT: number;
   endT: number;
@@ -156,7 +200,7 @@ function detect(
   o: Required<Omit<ActiveCheckOptions, "metric" | "frameIntervalMs">>,
 ): Detection | null {
   if (prompt === "turn_left" || prompt === "turn_right") {
-    const sign = prompt === "turn_left" ? 1 : -1;
+    const sign = prompt === "turn_left" ? -1 : 1;
     // A turn must start from facing the camera: otherwise holding a turned pose satisfies two prompts.
     let centred = false;
     let run = 0;
@@ -188,10 +232,12 @@ function detect(
   if (prompt === "smile") {
     let run = 0;
     let runStart = 0;
+    let rested = false;
     for (let i = from; i < frames.length; i++) {
       const f = frames[i];
       if (!f) continue;
-      if (f.smile >= o.smileMin) {
+      if (f.smile <= o.smileRestMax) rested = true;
+      if (rested && f.smile >= o.smileMin) {
         if (run === 0) runStart = i;
         run++;
         if (run >= o.smileFrames) {
@@ -270,6 +316,7 @@ export function checkActiveResponse(input: {
     blinkMaxMs: opt.blinkMaxMs ?? 400,
     smileMin: opt.smileMin ?? 0.6,
     smileFrames: opt.smileFrames ?? 2,
+    smileRestMax: opt.smileRestMax ?? 0.3,
     identityThreshold: opt.identityThreshold ?? 0.6,
     maxGapMs: opt.maxGapMs ?? 600,
     maxNoFaceShare: opt.maxNoFaceShare ?? 0.1,

@@ -123,7 +123,7 @@ for (const [key, fx] of synthSources) {
 const motionRows: Array<{ name: string; attack: boolean; signal: SignalResult }> = [];
 const foreman = Object.entries(fixtures)
   .filter(([k, v]) => k.includes("#") && v.landmarks && v.human)
-  .map(([, v]): LandmarkFrame => ({ landmarks: v.landmarks ?? [], yawDeg: -(v.human?.yawDeg ?? 0) }));
+  .map(([, v]): LandmarkFrame => ({ landmarks: v.landmarks ?? [], yawDeg: v.human?.yawDeg ?? 0 }));
 for (let s = 0; s + 10 <= foreman.length; s += 3) {
   motionRows.push({
     name: `foreman frames ${s}..${s + 9}`,

@@ -145,7 +145,7 @@ describe("assessPresentation on captures", () => {
 describe("planar-motion", () => {
   const foreman: LandmarkFrame[] = Object.entries(fixtures)
     .filter(([k, v]) => k.startsWith("video/foreman") && v.landmarks && v.human)
-    .map(([, v]) => ({ landmarks: v.landmarks ?? [], yawDeg: -(v.human?.yawDeg ?? 0) }));
+    .map(([, v]) => ({ landmarks: v.landmarks ?? [], yawDeg: v.human?.yawDeg ?? 0 }));
 
   it("sees parallax in a real head turn (Foreman)", () => {
     expect(foreman.length).toBeGreaterThan(30);

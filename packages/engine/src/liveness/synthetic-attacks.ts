@@ -369,7 +369,7 @@ export interface MotionFrame {
   readonly t: number;
   readonly face: FaceBox;
   readonly landmarks: Point[];
-  /** Degrees; positive = subject's own left (see active-challenge.ts). */
+  /** Degrees; positive = subject's own right (face-engine convention, see active-challenge.ts). */
   readonly yawDeg: number;
   readonly pitchDeg: number;
   readonly rollDeg: number;
