@@ -162,6 +162,18 @@ describe("matching", () => {
   });
 });
 
+describe("experimental BlazeFace detector", () => {
+  it("finds the astronaut and gives an embedding that matches the SSD path", async () => {
+    const fast = await createFaceEngine({ detector: "blazeface", models: engine.models });
+    const r = expectOk(await fast.analyze(astronaut, single));
+    const { similarity } = engine.compare(r.face.embedding, astronautResult.face.embedding);
+    expect(similarity).toBeGreaterThanOrEqual(engine.thresholds.accept);
+    // analyzeFrame still gets the full mesh after a detector-only Human call on the shared instance.
+    const frame = await engine.analyzeFrame(astronaut);
+    expect(frame.kind === "ok" && frame.frame.smile).toBeGreaterThan(0.5);
+  });
+});
+
 describe("analyzeFrame (Human mesh)", () => {
   it("returns pose, open eyes and a smile on the smiling astronaut", async () => {
     const r = await engine.analyzeFrame(astronaut);

@@ -196,9 +196,10 @@ async function main(): Promise<void> {
   const levelEyes = flag("no-level-eyes") === undefined;
   const mirrorAugment = flag("no-mirror") === undefined;
   const margin = Number(flag("margin") ?? "0.1");
-  const engine = await createFaceEngine({ align: { levelEyes, margin }, mirrorAugment });
+  const detector = flag("detector") === "blazeface" ? "blazeface" : "ssd";
+  const engine = await createFaceEngine({ align: { levelEyes, margin }, mirrorAugment, detector });
   console.log(
-    `models loaded in ${engine.models.loadMs.toFixed(0)} ms; levelEyes=${levelEyes} mirror=${mirrorAugment} margin=${margin}`,
+    `models loaded in ${engine.models.loadMs.toFixed(0)} ms; levelEyes=${levelEyes} mirror=${mirrorAugment} margin=${margin} detector=${detector}`,
   );
   // Warm-up: the first inference compiles kernels and would distort the per-image timings.
   await engine.analyze(await readFile(path.join(facesDir, "skimage/astronaut.png")), {
