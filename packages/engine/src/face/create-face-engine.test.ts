@@ -128,6 +128,22 @@ describe("analyze", () => {
     expect(engine.models.tf.memory().numTensors).toBe(before);
   });
 
+  it("reports boxes and landmarks in the caller's pixels even for photos above maxSide", async () => {
+    const big = await sharp(astronaut).resize(3072).jpeg({ quality: 92 }).toBuffer();
+    const r = expectOk(await engine.analyze(big, single));
+    const k = 3072 / 512;
+    expect(r.face.box.x).toBeCloseTo(astronautResult.face.box.x * k, -1.5);
+    expect(r.face.box.width).toBeCloseTo(astronautResult.face.box.width * k, -1.5);
+    expect(r.face.quality.faceSizePx).toBeCloseTo(r.face.box.width, 6);
+    const nose = r.face.landmarks[30];
+    const noseSmall = astronautResult.face.landmarks[30];
+    if (!nose || !noseSmall) throw new Error("missing nose landmark");
+    expect(Math.abs(nose.x - noseSmall.x * k)).toBeLessThan(0.03 * r.face.box.width);
+    const frame = await engine.analyzeFrame(big);
+    if (frame.kind !== "ok") throw new Error(`expected a face, got ${frame.kind}`);
+    expect(frame.frame.box.x + frame.frame.box.width / 2).toBeCloseTo(nose.x, -2);
+  });
+
   it("accepts raw pixels as input", async () => {
     const { data, info } = await sharp(astronaut).raw().toBuffer({ resolveWithObject: true });
     const raw = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 as const };
@@ -183,6 +199,14 @@ describe("analyzeFrame (Human mesh)", () => {
     expect(r.frame.eyes.right).toBeGreaterThan(0.25);
     expect(r.frame.smile).toBeGreaterThan(0.5);
     expect(r.frame.mouthOpen).toBeGreaterThan(10);
+    expect(r.frame.embedding).toBeUndefined();
+  });
+
+  it("computes a descriptor from the mesh on request that matches analyze's", async () => {
+    const r = await engine.analyzeFrame(astronaut, { withEmbedding: true });
+    if (r.kind !== "ok" || !r.frame.embedding) throw new Error("expected a face with an embedding");
+    const { similarity } = engine.compare(r.frame.embedding, astronautResult.face.embedding);
+    expect(similarity).toBeGreaterThanOrEqual(engine.thresholds.accept);
   });
 
   it("flips the yaw sign on a mirrored frame and finds nothing in a plain frame", async () => {
@@ -215,6 +239,9 @@ describe("comparePairs", () => {
     await writeFile(path.join(dir, "pairs.csv"), `${csv}\n`);
     const out: PairRecord[] = [];
     for await (const rec of comparePairs(engine, path.join(dir, "pairs.csv"))) out.push(rec);
+    const bound: PairRecord[] = [];
+    for await (const rec of engine.comparePairs(path.join(dir, "pairs.csv"))) bound.push(rec);
+    expect(bound).toEqual(out);
     expect(out).toHaveLength(3);
     expect(out[0]?.match).toBe(true);
     expect(out[0]?.similarity).toBeGreaterThan(0.85);

@@ -10,6 +10,7 @@ import {
   type MatchThresholds,
   resolveMatchThresholds,
 } from "./compare-embeddings.ts";
+import { type ComparePairsOptions, comparePairs, type PairRecord } from "./compare-pairs.ts";
 import { decodeImage, type RgbImage } from "./decode-image.ts";
 import {
   type AlignOptions,
@@ -20,6 +21,7 @@ import {
 } from "./face-geometry.ts";
 import { measureChip } from "./face-quality.ts";
 import type {
+  AnalyzeFrameOptions,
   AnalyzeOptions,
   FaceAnalysis,
   FaceBox,
@@ -75,8 +77,10 @@ export interface FaceEngineOptions {
 
 export interface FaceEngine {
   analyze(image: ImageInput, opts: AnalyzeOptions): Promise<FaceAnalysis>;
-  /** Human face mesh on one frame: pose, eye openness, mouth, smile. No descriptor. */
-  analyzeFrame(image: ImageInput): Promise<FaceFrameAnalysis>;
+  /** Human mesh on one frame: pose, eye openness, mouth, smile; the descriptor only on request. */
+  analyzeFrame(image: ImageInput, opts?: AnalyzeFrameOptions): Promise<FaceFrameAnalysis>;
+  /** `comparePairs` bound to this engine (for `verimat compare --pairs FILE.csv`). */
+  comparePairs(csvPath: string, opts?: ComparePairsOptions): AsyncGenerator<PairRecord>;
   compare(a: Float32Array, b: Float32Array): FaceComparison;
   readonly thresholds: Readonly<MatchThresholds>;
   readonly models: FaceModels;
@@ -241,7 +245,9 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     const decoded = await decodeImage(image, { maxSide, detectSide });
     timings.decode = performance.now() - t0;
     if (!decoded.ok) return { kind: "image_unreadable", reason: decoded.reason, timings: done() };
-    const { full, det, scale } = decoded.image;
+    const { full, det, scale, sourceScale } = decoded.image;
+    // Work in `full` pixels; report in the caller's pixels (they differ only above `maxSide`).
+    const src = (b: FaceBox): FaceBox => scaleBox(b, sourceScale);
 
     const t1 = performance.now();
     const found = detector === "ssd" ? await detect(det) : await detectBlazeface(det);
@@ -257,15 +263,15 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       return {
         kind: "multiple_faces",
         count: significant.length,
-        boxes: significant.map((d) => d.box),
+        boxes: significant.map((d) => src(d.box)),
         timings: done(),
       };
     }
 
     const minFaceSize = opts.minFaceSize ?? defaultMinFaceSize;
-    const faceSizePx = main.box.width;
+    const faceSizePx = main.box.width * sourceScale;
     if (faceSizePx < minFaceSize) {
-      return { kind: "face_too_small", box: main.box, faceSizePx, minFaceSize, timings: done() };
+      return { kind: "face_too_small", box: src(main.box), faceSizePx, minFaceSize, timings: done() };
     }
 
     const t2 = performance.now();
@@ -278,7 +284,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     timings.landmarks = performance.now() - t2;
     if (landmarks.length !== 68) return { kind: "no_face", timings: done() };
     if (isCutOff(main.box, landmarks, full.width, full.height)) {
-      return { kind: "face_cut_off", box: main.box, timings: done() };
+      return { kind: "face_cut_off", box: src(main.box), timings: done() };
     }
 
     const t3 = performance.now();
@@ -286,7 +292,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     const { sharpness, brightness } = measureChip(chip, CHIP);
     if (sharpness < minSharpness) {
       timings.descriptor = performance.now() - t3;
-      return { kind: "face_blurred", box: main.box, sharpness, minSharpness, timings: done() };
+      return { kind: "face_blurred", box: src(main.box), sharpness, minSharpness, timings: done() };
     }
     const embedding = await describe(chip);
     timings.descriptor = performance.now() - t3;
@@ -295,9 +301,9 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       kind: "ok",
       faces: significant.length,
       face: {
-        box: main.box,
+        box: src(main.box),
         score: main.score,
-        landmarks,
+        landmarks: landmarks.map((p) => ({ x: p.x * sourceScale, y: p.y * sourceScale })),
         pose: estimatePose(landmarks),
         embedding,
         quality: { sharpness, brightness, faceSizePx, cutOff: false },
@@ -306,12 +312,31 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     };
   }
 
-  async function analyzeFrameNow(image: ImageInput): Promise<FaceFrameAnalysis> {
+  /**
+   * Descriptor from Human's mesh: five mesh points stand in for the 68-point bounding box (cheek
+   * edges 234/454, chin 152, brow tops 105/334), give an SSD-like box, and one landmark re-crop
+   * settles the framing before the usual eye-levelled chip.
+   */
+  async function embedFromMesh(full: RgbImage, mesh: Point2[]): Promise<Float32Array | undefined> {
+    const proxies = [234, 454, 152, 105, 334].flatMap((i) => (mesh[i] ? [mesh[i]] : []));
+    if (proxies.length < 5) return undefined;
+    let landmarks = await landmarksFor(full, boxFromLandmarks(proxies));
+    if (landmarks.length !== 68) return undefined;
+    landmarks = await landmarksFor(full, boxFromLandmarks(landmarks));
+    if (landmarks.length !== 68) return undefined;
+    return describe(warpToChip(full, alignTransform(landmarks, align), CHIP));
+  }
+
+  async function analyzeFrameNow(image: ImageInput, opts: AnalyzeFrameOptions): Promise<FaceFrameAnalysis> {
     const t0 = performance.now();
-    const decoded = await decodeImage(image, { maxSide: detectSide, detectSide });
+    // Without a descriptor nothing needs more pixels than the detector gets.
+    const decoded = await decodeImage(image, {
+      maxSide: opts.withEmbedding ? maxSide : detectSide,
+      detectSide,
+    });
     if (!decoded.ok) return { kind: "image_unreadable", reason: decoded.reason, ms: performance.now() - t0 };
-    const { full } = decoded.image;
-    const input = tf.tensor4d(full.data, [1, full.height, full.width, 3], "int32");
+    const { full, det, scale, sourceScale } = decoded.image;
+    const input = tf.tensor4d(det.data, [1, det.height, det.width, 3], "int32");
     try {
       const result = await human.detect(input, fullMesh);
       const faces = result.face.filter((f) => f.mesh.length >= 468);
@@ -327,11 +352,18 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       const angle = f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
       const happy = f.emotion?.find((e) => e.emotion === "happy")?.score ?? 0;
       const gestures = result.gesture.filter((g) => "face" in g && g.face === f.id).map((g) => g.gesture);
+      const embedding = opts.withEmbedding
+        ? await embedFromMesh(
+            full,
+            mesh.map((p) => ({ x: (p[0] ?? 0) * scale, y: (p[1] ?? 0) * scale })),
+          )
+        : undefined;
+      const box = { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] };
       return {
         kind: "ok",
         faces: faces.length,
         frame: {
-          box: { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
+          box: scaleBox(box, scale * sourceScale),
           score: f.score,
           pose: { yaw: angle.yaw * DEG, pitch: angle.pitch * DEG, roll: angle.roll * DEG },
           // Same landmark pairs as Human's "blink left/right eye" gestures, so thresholds carry over.
@@ -339,6 +371,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
           mouthOpen: Math.min(100, 500 * ratio(13, 14, 10, 152)),
           smile: happy,
           gestures,
+          ...(embedding ? { embedding } : {}),
         },
         ms: performance.now() - t0,
       };
@@ -347,11 +380,13 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     }
   }
 
-  return {
+  const engine: FaceEngine = {
     analyze: (image, opts) => serial(() => analyzeNow(image, opts)),
-    analyzeFrame: (image) => serial(() => analyzeFrameNow(image)),
+    analyzeFrame: (image, opts = {}) => serial(() => analyzeFrameNow(image, opts)),
+    comparePairs: (csvPath, opts) => comparePairs(engine, csvPath, opts),
     compare: compareEmbeddings,
     thresholds,
     models,
   };
+  return engine;
 }

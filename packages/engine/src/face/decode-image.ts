@@ -22,6 +22,8 @@ export interface DecodedImage {
   det: RgbImage;
   /** Full-image pixels per detector pixel. */
   scale: number;
+  /** Input pixels (after EXIF rotation) per full-image pixel; > 1 only for photos above `maxSide`. */
+  sourceScale: number;
 }
 
 export type DecodeResult = { ok: true; image: DecodedImage } | { ok: false; reason: string };
@@ -75,12 +77,18 @@ export async function decodeImage(
   limits: { maxSide: number; detectSide: number },
 ): Promise<DecodeResult> {
   let full: RgbImage;
+  let sourceWidth: number;
   try {
     if (isRawImage(input)) {
       const expected = input.width * input.height * input.channels;
       if (input.width < 1 || input.height < 1 || input.data.length < expected) {
         return { ok: false, reason: "raw image dimensions do not match its data" };
       }
+      sourceWidth = input.width;
+    } else {
+      const meta = await sharp(input).metadata();
+      // Orientations 5–8 swap width and height.
+      sourceWidth = (meta.orientation ?? 1) >= 5 ? (meta.height ?? 0) : (meta.width ?? 0);
     }
     full = await toRgb(
       sharpFromInput(input).resize(limits.maxSide, limits.maxSide, {
@@ -91,8 +99,9 @@ export async function decodeImage(
   } catch (cause) {
     return { ok: false, reason: cause instanceof Error ? cause.message : String(cause) };
   }
+  const sourceScale = sourceWidth > full.width ? sourceWidth / full.width : 1;
   const longSide = Math.max(full.width, full.height);
-  if (longSide <= limits.detectSide) return { ok: true, image: { full, det: full, scale: 1 } };
+  if (longSide <= limits.detectSide) return { ok: true, image: { full, det: full, scale: 1, sourceScale } };
   const det = await toRgb(
     sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } }).resize(
       limits.detectSide,
@@ -100,5 +109,5 @@ export async function decodeImage(
       { fit: "inside" },
     ),
   );
-  return { ok: true, image: { full, det, scale: full.width / det.width } };
+  return { ok: true, image: { full, det, scale: full.width / det.width, sourceScale } };
 }

@@ -14,7 +14,7 @@ export interface RawImage {
 
 export type ImageInput = Buffer | Uint8Array | RawImage;
 
-/** Axis-aligned box in pixels of the (EXIF-rotated) input image. */
+/** Axis-aligned box in pixels of the (EXIF-rotated) input image. Landmarks use the same coordinates. */
 export interface FaceBox {
   x: number;
   y: number;
@@ -112,6 +112,16 @@ export interface FaceFrameSignals {
   smile: number;
   /** Human's gesture strings, for logs and guidance text. */
   gestures: string[];
+  /**
+   * 128-d descriptor of the same face (only with `withEmbedding`), to check that every liveness frame
+   * shows the selfie's person. Cropped from Human's mesh, so the detector runs once per frame.
+   */
+  embedding?: Float32Array;
+}
+
+export interface AnalyzeFrameOptions {
+  /** Also compute the face descriptor (about +80 ms). @default false */
+  withEmbedding?: boolean;
 }
 
 export type FaceFrameAnalysis =
