@@ -64,9 +64,20 @@ function parseAssembled(a: AssembledMrz, now: Date): MrzParseResult {
   return parseMrz(normalizeMrzLines(a.lines).lines, { now });
 }
 
-/** 1 for a valid parse, otherwise the share of verifying check digits (scaled below 1). */
+/**
+ * Whether the OCR read is confirmed: a known layout whose every check digit verifies. Semantic errors
+ * the parser may still report (an unknown state code such as an old specimen's "SI<", an impossible
+ * date) are the document's business, not OCR failures, so they do not block this.
+ */
+export function checkDigitsVerify(p: MrzParseResult): boolean {
+  if (p.valid) return true;
+  if (!p.format || p.checks.length === 0 || !p.checks.every((c) => c.valid)) return false;
+  return !p.errors.some((e) => e.code === "LINE_LENGTH" || e.code === "UNKNOWN_FORMAT");
+}
+
+/** 1 when every check digit verifies, otherwise the share that do (scaled below 1). */
 function scoreParse(p: MrzParseResult): number {
-  if (p.valid) return 1;
+  if (checkDigitsVerify(p)) return 1;
   if (!p.format || p.checks.length === 0) return 0.1;
   return (0.9 * p.checks.filter((c) => c.valid).length) / p.checks.length;
 }
@@ -139,12 +150,13 @@ async function readDocument(
   let repaired = false;
   if (attempt) {
     mrz = parseAssembled(attempt.assembled, now);
-    if (!mrz.valid && options.repair !== false) {
-      const fixed = repairMrz(normalizeMrzLines(attempt.assembled.lines).lines, (lines) =>
-        parseMrz(lines, { now }),
-      );
+    if (!checkDigitsVerify(mrz) && options.repair !== false) {
+      const fixed = repairMrz(normalizeMrzLines(attempt.assembled.lines).lines, (lines) => {
+        const parsed = parseMrz(lines, { now });
+        return { valid: checkDigitsVerify(parsed), parsed };
+      });
       if (fixed) {
-        mrz = fixed.result;
+        mrz = fixed.result.parsed;
         repaired = true;
       }
     }
@@ -165,7 +177,7 @@ async function readDocument(
       ];
 
   const expectsMrz = hints.side === "back" || hints.side === "passport";
-  if (!mrz?.valid) {
+  if (!mrz || !checkDigitsVerify(mrz)) {
     const looksLikeDocument = usedQuad !== null || attempt !== null || (await hasText(small.gray));
     if (!looksLikeDocument) {
       timings.total = performance.now() - started;

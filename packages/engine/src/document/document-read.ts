@@ -41,7 +41,10 @@ export interface DocumentReadHints {
 
 export interface DocumentReadOk {
   readonly kind: "ok";
-  /** A check-digit-valid parse, or null for a side without an MRZ (card front). */
+  /**
+   * A parse whose check digits all verify, or null for a side without an MRZ (card front). `mrz.valid`
+   * can still be false when the parser reports a semantic error such as an unknown state code.
+   */
   readonly mrz: MrzParseResult | null;
   /** True when `mrz` only became valid through a single OCR-confusion substitution. */
   readonly mrzRepaired: boolean;

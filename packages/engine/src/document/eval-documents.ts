@@ -91,24 +91,25 @@ async function main(): Promise<void> {
   }
   if (files.length === 0) throw new Error(`no images under ${evalRoot}`);
   const expected = loadExpected();
-  let debugFile = "";
+  let debugFile = "warmup";
   let debugIndex = 0;
+  let rowsRecognised = 0;
   const reader = await createDocumentReader({
     repair: true,
-    debug: debugDir
-      ? (name, img) => {
-          const out = path.join(debugDir, `${debugFile}-${debugIndex++}-${name}.png`);
-          void sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
-            .png()
-            .toFile(out);
-        }
-      : undefined,
+    debug: (name, img) => {
+      if (name.startsWith("row")) rowsRecognised++;
+      if (!debugDir) return;
+      const out = path.join(debugDir, `${debugFile}-${debugIndex++}-${name}.png`);
+      void sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } })
+        .png()
+        .toFile(out);
+    },
   });
   if (debugDir) mkdirSync(debugDir, { recursive: true });
   // Warm-up so the first image's time is not the session start-up.
   await reader.read(readFileSync(path.join(evalRoot, files[0] ?? "")));
 
-  const groups = new Map<string, { n: number; valid: number; validOrRepaired: number }>();
+  const groups = new Map<string, { n: number; valid: number; validOrRepaired: number; parseValid: number }>();
   let wrong = 0;
   let withTruth = 0;
   let totalMs = 0;
@@ -116,9 +117,10 @@ async function main(): Promise<void> {
   for (const file of files) {
     debugFile = path.basename(file).replace(/\W+/g, "_");
     debugIndex = 0;
+    rowsRecognised = 0;
     const read = await reader.read(readFileSync(path.join(evalRoot, file)));
     const group = file.split("/")[0] ?? "";
-    const g = groups.get(group) ?? { n: 0, valid: 0, validOrRepaired: 0 };
+    const g = groups.get(group) ?? { n: 0, valid: 0, validOrRepaired: 0, parseValid: 0 };
     g.n++;
     let status = read.kind as string;
     let lines = "";
@@ -132,7 +134,9 @@ async function main(): Promise<void> {
     if (read.kind === "ok" && read.mrz) {
       if (!read.mrzRepaired) g.valid++;
       g.validOrRepaired++;
-      status = read.mrzRepaired ? "REPAIRED" : "VALID";
+      if (read.mrz.valid) g.parseValid++;
+      status = read.mrzRepaired ? "REPAIRED" : "VERIFIED";
+      if (!read.mrz.valid) status += `(${read.mrz.errors.map((e) => e.code).join(",")})`;
       lines = read.mrz.lines.join(" | ");
       const truth = expected.get(file);
       if (truth) {
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
     }
     const rot = read.kind === "ok" ? ` rot${read.rotation}${read.quadDetected ? " quad" : ""}` : "";
     console.log(
-      `${file.padEnd(44)} base ${baselineOf(file).padStart(3)}  ${String(Math.round(ms)).padStart(5)} ms  ${status}${rot}  ${lines}`,
+      `${file.padEnd(44)} base ${baselineOf(file).padStart(3)}  ${String(Math.round(ms)).padStart(5)} ms  ${rowsRecognised} rows  ${status}${rot}  ${lines}`,
     );
     if (debugDir && read.kind === "ok" && read.portrait) {
       writeFileSync(path.join(debugDir, `${debugFile}-portrait.jpg`), read.portrait.image);
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
   for (const [name, g] of groups) {
     const pct = (x: number) => `${((100 * x) / g.n).toFixed(1)} %`;
     console.log(
-      `${name}: ${g.n} images; all check digits verify: ${g.valid}/${g.n} = ${pct(g.valid)} unrepaired, ${g.validOrRepaired}/${g.n} = ${pct(g.validOrRepaired)} with repair`,
+      `${name}: ${g.n} images; all check digits verify: ${g.valid}/${g.n} = ${pct(g.valid)} unrepaired, ${g.validOrRepaired}/${g.n} = ${pct(g.validOrRepaired)} with repair; parser-valid (state codes too): ${g.parseValid}/${g.n}`,
     );
   }
   console.log(`valid reads with ground truth: ${withTruth}; with a wrong key field: ${wrong}`);

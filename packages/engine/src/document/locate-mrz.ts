@@ -24,6 +24,8 @@ export interface TextLine {
   readonly angle: number;
   readonly length: number;
   readonly thickness: number;
+  /** Separate ink runs along the line's centre: about one per character for text, ~1 for a rule. */
+  readonly glyphs: number;
 }
 
 /** A group of lines that may be an MRZ, with the band to crop around it (working-image pixels). */
@@ -55,9 +57,39 @@ export function findTextLines(gray: GrayImage): TextLine[] {
   for (const c of comps) {
     if (c.length < s * 0.08 || c.length < 5 * Math.max(c.thickness, 1)) continue;
     if (Math.abs(c.angle) > (35 * Math.PI) / 180) continue;
-    lines.push({ cx: c.cx, cy: c.cy, angle: c.angle, length: c.length, thickness: Math.max(c.thickness, 2) });
+    const line = {
+      cx: c.cx,
+      cy: c.cy,
+      angle: c.angle,
+      length: c.length,
+      thickness: Math.max(c.thickness, 2),
+    };
+    lines.push({ ...line, glyphs: countGlyphs(bin, line) });
   }
   return mergeCollinear(lines);
+}
+
+/** Counts ink runs along a line, sampling a few offsets across it so thin strokes are not missed. */
+function countGlyphs(bin: GrayImage, l: Omit<TextLine, "glyphs">): number {
+  const ux = Math.cos(l.angle);
+  const uy = Math.sin(l.angle);
+  const offsets = [-0.25, 0, 0.25].map((f) => f * l.thickness);
+  let runs = 0;
+  let inRun = false;
+  for (let a = -l.length / 2; a <= l.length / 2; a++) {
+    let ink = false;
+    for (const o of offsets) {
+      const x = Math.round(l.cx + ux * a - uy * o);
+      const y = Math.round(l.cy + uy * a + ux * o);
+      if (x >= 0 && y >= 0 && x < bin.width && y < bin.height && (bin.data[y * bin.width + x] ?? 0) > 0) {
+        ink = true;
+        break;
+      }
+    }
+    if (ink && !inRun) runs++;
+    inRun = ink;
+  }
+  return runs;
 }
 
 function endpoints(l: TextLine): [Point, Point] {
@@ -103,6 +135,7 @@ function mergeCollinear(input: TextLine[]): TextLine[] {
           angle: (a.angle * wa + b.angle * wb) / (wa + wb),
           length: hi - lo,
           thickness: (a.thickness * wa + b.thickness * wb) / (wa + wb),
+          glyphs: a.glyphs + b.glyphs,
         };
         lines.splice(j, 1);
         changed = true;
@@ -195,8 +228,10 @@ function toBand(group: TextLine[], s: number, imageHeight: number): MrzBand {
   const aspect = meanLen / charHeight;
   let score = meanLen / s;
   score *= group.length === 3 ? 2.2 : group.length === 2 ? 2 : 1;
-  // MRZ lines hold 30–44 characters, so they are long for their height.
+  // MRZ lines hold 30–44 characters, so they are long for their height and made of many glyphs.
   if (aspect < 14) score *= 0.5;
+  const glyphs = group.reduce((a, l) => a + l.glyphs, 0) / group.length;
+  score *= Math.min(1.2, Math.max(0.25, glyphs / 30));
   // An upright document has its MRZ near the bottom; prefer that slightly.
   score *= 0.85 + 0.3 * (first.cy / Math.max(imageHeight, 1));
   return {
@@ -302,7 +337,21 @@ export function segmentBandRows(band: GrayImage, charHeight: number): BandRow[] 
       }
     }
     if (!best || best[1] - best[0] < charHeight * 8) continue;
+    // MRZ rows are 30–44 separate glyphs (fillers included); an edge or a rule is one long run.
+    const midTop = top + Math.floor((bottom - top) / 3);
+    const midBottom = bottom - Math.floor((bottom - top) / 3);
+    let glyphs = 0;
+    let inGlyph = false;
+    for (let x = best[0]; x <= best[1]; x++) {
+      let ink = false;
+      for (let y = midTop; y < midBottom && !ink; y++) ink = (th.data[y * w + x] ?? 0) > t;
+      if (ink && !inGlyph) glyphs++;
+      inGlyph = ink;
+    }
+    if (glyphs < 12) continue;
     out.push({ top, bottom, left: best[0], right: best[1] + 1 });
   }
-  return out;
+  // MRZ lines share one length; much shorter rows are other text caught in the band.
+  const longest = Math.max(0, ...out.map((r) => r.right - r.left));
+  return out.filter((r) => r.right - r.left >= 0.6 * longest);
 }

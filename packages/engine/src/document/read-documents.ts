@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { MrzFields, MrzFormat, MrzParseResult } from "../mrz/index.ts";
 import {
+  checkDigitsVerify,
   createDocumentReader,
   type DocumentReader,
   type DocumentReaderOptions,
@@ -49,14 +50,17 @@ export function documentTypeOf(mrz: Pick<MrzParseResult, "format" | "fields"> | 
 export function recordFromRead(file: string, read: DocumentRead, now: Date): DocumentRecord {
   const parse = read.kind === "ok" ? read.mrz : read.kind === "unreadable" ? read.partial : null;
   const repaired = read.kind === "ok" && read.mrzRepaired;
+  const verified = parse !== null && checkDigitsVerify(parse);
   return {
     file,
     outcome: read.kind,
-    document_type: documentTypeOf(parse?.valid ? parse : null),
+    document_type: documentTypeOf(verified ? parse : null),
     mrz: parse
       ? { valid: parse.valid, format: parse.format, lines: parse.lines, fields: parse.fields, repaired }
       : null,
-    person: parse?.valid ? personFromMrz(parse.fields, now, parse.lines) : {},
+    // Filled whenever the check digits verify; `mrz.valid` says whether the parser also accepts
+    // every field (state codes, dates), which the caller should show next to it.
+    person: verified && parse ? personFromMrz(parse.fields, now, parse.lines) : {},
   };
 }
 
