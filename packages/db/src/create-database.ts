@@ -60,12 +60,33 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     caps: SQLITE_CAPABILITIES,
     describe: file === ":memory:" ? "sqlite (memory)" : `sqlite (${file})`,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing is most of the cost of a small query.
+ * Statements are reusable and better-sqlite3 runs them synchronously, so caching by SQL text is safe
+ * (we never stream, which would hold a statement open across awaits).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= 1_000) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
   };
 }
 

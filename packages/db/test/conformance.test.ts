@@ -59,7 +59,14 @@ describe.each(dbs)("storage on $name", (target) => {
           createdAt: now,
           updatedAt: now,
         },
-        { id: `k-${id}`, companyId: id, keyHash: `hash-${id}`, keyPrefix: id, createdAt: now, revokedAt: null },
+        {
+          id: `k-${id}`,
+          companyId: id,
+          keyHash: `hash-${id}`,
+          keyPrefix: id,
+          createdAt: now,
+          revokedAt: null,
+        },
       );
     }
   });
@@ -75,14 +82,23 @@ describe.each(dbs)("storage on $name", (target) => {
 
   it("round-trips companies with JSON settings and booleans", async () => {
     const c = await repos.companies.findById("c1");
-    expect(c).toMatchObject({ id: "c1", hmacRequired: false, allowedOrigins: ["https://a.example"], settings: { threshold: 0.7 } });
+    expect(c).toMatchObject({
+      id: "c1",
+      hmacRequired: false,
+      allowedOrigins: ["https://a.example"],
+      settings: { threshold: 0.7 },
+    });
     expect(typeof c?.createdAt).toBe("number");
     expect(c?.createdAt).toBe(now);
   });
 
   it("finds a company by active key hash only", async () => {
     expect((await repos.companies.findByApiKeyHash("hash-c1"))?.id).toBe("c1");
-    await repos.companies.rotateKey("c1", { id: "k-c1b", companyId: "c1", keyHash: "hash-c1b", keyPrefix: "c1", createdAt: now, revokedAt: null }, now + 1);
+    await repos.companies.rotateKey(
+      "c1",
+      { id: "k-c1b", companyId: "c1", keyHash: "hash-c1b", keyPrefix: "c1", createdAt: now, revokedAt: null },
+      now + 1,
+    );
     expect(await repos.companies.findByApiKeyHash("hash-c1")).toBeNull();
     expect((await repos.companies.findByApiKeyHash("hash-c1b"))?.id).toBe("c1");
     expect(await repos.companies.revokeKey("c1", "k-c1b", now + 2)).toBe(true);
@@ -113,9 +129,15 @@ describe.each(dbs)("storage on $name", (target) => {
 
   it("lists expiry candidates: unopened past deadline and idle opened sessions, not submitted ones", async () => {
     await repos.sessions.insert(session("e".repeat(40), "c1", { openDeadline: now - 1 }));
-    await repos.sessions.insert(session("f".repeat(40), "c1", { openDeadline: now - 1, submittedAt: now - 5 }));
-    await repos.sessions.insert(session("g".repeat(40), "c1", { openedAt: now - 100_000, lastActivityAt: now - 100_000 }));
-    await repos.sessions.insert(session("h".repeat(40), "c1", { openedAt: now - 100_000, lastActivityAt: now - 10 }));
+    await repos.sessions.insert(
+      session("f".repeat(40), "c1", { openDeadline: now - 1, submittedAt: now - 5 }),
+    );
+    await repos.sessions.insert(
+      session("g".repeat(40), "c1", { openedAt: now - 100_000, lastActivityAt: now - 100_000 }),
+    );
+    await repos.sessions.insert(
+      session("h".repeat(40), "c1", { openedAt: now - 100_000, lastActivityAt: now - 10 }),
+    );
     const due = await repos.sessions.listExpiryCandidates(now, 60_000, 100);
     const tokens = due.map((s) => s.token[0]).sort();
     expect(tokens).toEqual(["e", "g"]);
@@ -124,10 +146,36 @@ describe.each(dbs)("storage on $name", (target) => {
   it("cascades media rows when a session is deleted and keeps events ordered", async () => {
     const token = "m".repeat(40);
     await repos.sessions.insert(session(token, "c1"));
-    await repos.media.insert({ id: "m1", sessionToken: token, companyId: "c1", kind: "face", storageKey: "k1", contentType: "image/jpeg", size: 10, sha256: "x", createdAt: now });
-    await repos.media.insert({ id: "m2", sessionToken: token, companyId: "c1", kind: "face", storageKey: "k2", contentType: "image/jpeg", size: 12, sha256: "y", createdAt: now + 5 });
+    await repos.media.insert({
+      id: "m1",
+      sessionToken: token,
+      companyId: "c1",
+      kind: "face",
+      storageKey: "k1",
+      contentType: "image/jpeg",
+      size: 10,
+      sha256: "x",
+      createdAt: now,
+    });
+    await repos.media.insert({
+      id: "m2",
+      sessionToken: token,
+      companyId: "c1",
+      kind: "face",
+      storageKey: "k2",
+      contentType: "image/jpeg",
+      size: 12,
+      sha256: "y",
+      createdAt: now + 5,
+    });
     expect((await repos.media.findLatest(token, "face"))?.id).toBe("m2");
-    await repos.events.append({ sessionToken: token, companyId: "c1", type: "a", data: { n: 1 }, createdAt: now });
+    await repos.events.append({
+      sessionToken: token,
+      companyId: "c1",
+      type: "a",
+      data: { n: 1 },
+      createdAt: now,
+    });
     await repos.events.append({ sessionToken: token, companyId: "c1", type: "b", data: {}, createdAt: now });
     expect((await repos.events.list(token)).map((e) => e.type)).toEqual(["a", "b"]);
     expect(await repos.sessions.delete(token)).toBe(true);
@@ -147,7 +195,15 @@ describe.each(dbs)("storage on $name", (target) => {
   });
 
   it("stores configurations per company", async () => {
-    await repos.configurations.insert({ id: "a".repeat(24), companyId: "c1", name: "KYC", flags: { liveness: true }, steps: [{ type: "liveness" }], createdAt: now, updatedAt: now });
+    await repos.configurations.insert({
+      id: "a".repeat(24),
+      companyId: "c1",
+      name: "KYC",
+      flags: { liveness: true },
+      steps: [{ type: "liveness" }],
+      createdAt: now,
+      updatedAt: now,
+    });
     expect((await repos.configurations.find("c1", "a".repeat(24)))?.steps).toEqual([{ type: "liveness" }]);
     expect(await repos.configurations.find("c2", "a".repeat(24))).toBeNull();
   });

@@ -58,12 +58,28 @@ function validHttpUrl(v: string): boolean {
   }
 }
 
-export function createCompanyService(deps: {
+export interface CompanyServiceDeps {
   companies: CompanyRepository;
   secretBox: SecretBox;
   clock: Clock;
-}) {
+  /**
+   * How long an authenticated key's company stays cached. Every API call authenticates, so this
+   * takes a query off the hot path; a change made in this process clears the cache at once, a change
+   * made by another process (the CLI, another API node) is seen within this time.
+   * @default 1000
+   */
+  authCacheMs?: number;
+}
+
+export function createCompanyService(deps: CompanyServiceDeps) {
   const { companies, secretBox, clock } = deps;
+  const authCacheMs = deps.authCacheMs ?? 1_000;
+  const authCache = new Map<string, { company: CompanyRecord; until: number }>();
+  const secretCache = new Map<string, string>();
+  const invalidate = () => {
+    authCache.clear();
+    secretCache.clear();
+  };
   return {
     async create(input: { name: string; hmac: boolean }): Promise<CreatedCompany> {
       const name = input.name.trim();
@@ -95,11 +111,28 @@ export function createCompanyService(deps: {
     /** The company owning an active key, or null. */
     async authenticate(companyKey: string): Promise<CompanyRecord | null> {
       if (companyKey.length === 0 || companyKey.length > 200) return null;
-      return companies.findByApiKeyHash(hashApiKey(companyKey));
+      const hash = hashApiKey(companyKey);
+      const now = clock.now();
+      const hit = authCache.get(hash);
+      if (hit && hit.until > now) return hit.company;
+      const company = await companies.findByApiKeyHash(hash);
+      if (company && authCacheMs > 0) {
+        if (authCache.size >= 10_000) authCache.clear();
+        authCache.set(hash, { company, until: now + authCacheMs });
+      } else {
+        authCache.delete(hash);
+      }
+      return company;
     },
 
     secretOf(company: CompanyRecord): string | null {
-      return company.secretKeySealed ? secretBox.open(company.secretKeySealed) : null;
+      if (!company.secretKeySealed) return null;
+      let secret = secretCache.get(company.secretKeySealed);
+      if (secret === undefined) {
+        secret = secretBox.open(company.secretKeySealed);
+        secretCache.set(company.secretKeySealed, secret);
+      }
+      return secret;
     },
 
     async require(id: string): Promise<CompanyRecord> {
@@ -114,6 +147,7 @@ export function createCompanyService(deps: {
       const now = clock.now();
       const key = newApiKey(companyId, now);
       await companies.rotateKey(companyId, key.record, now);
+      invalidate();
       return { company_id: companyId, company_key: key.raw };
     },
 
@@ -172,6 +206,7 @@ export function createCompanyService(deps: {
         patch.hmacTimestampRequired = input.hmacTimestampRequired;
       if (input.settings !== undefined) patch.settings = input.settings;
       const updated = await companies.update(companyId, patch, clock.now());
+      invalidate();
       if (!updated) throw new AppError("COMPANY_NOT_FOUND");
       return updated;
     },

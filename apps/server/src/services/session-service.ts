@@ -10,6 +10,7 @@ import {
   assertTransition,
   buildSessionResult,
   type Clock,
+  createWriteBatcher,
   effectiveSteps,
   isExpired,
   isSessionStatus,
@@ -67,6 +68,7 @@ export interface SessionServiceDeps {
 export function createSessionService(deps: SessionServiceDeps) {
   const { db, media, clock, idleMs } = deps;
   const repos = createRepositories(db);
+  const insertSession = createWriteBatcher<SessionRecord>((list) => repos.sessions.insertMany(list));
 
   function statusOf(s: SessionRecord): SessionStatus {
     if (!isSessionStatus(s.status))
@@ -188,17 +190,9 @@ export function createSessionService(deps: SessionServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      await db.transaction().execute(async (trx) => {
-        const r = createRepositories(trx);
-        await r.sessions.insert(record);
-        await r.events.append({
-          sessionToken: token,
-          companyId: company.id,
-          type: "session.created",
-          data: { configId, parentSessionId: record.parentSessionId, steps: effective.map((s) => s.type) },
-          createdAt: now,
-        });
-      });
+      // One row and no transaction: the hot path of begin/. The timeline's "session.created" entry is
+      // derived from created_at rather than written as an event.
+      await insertSession(record);
       return token;
     },
 
@@ -323,7 +317,19 @@ export function createSessionService(deps: SessionServiceDeps) {
       });
     },
 
-    events: (token: string) => repos.events.list(token),
+    /** The session's timeline: its creation, then every recorded event. */
+    async events(
+      token: string,
+    ): Promise<{ type: string; data: Record<string, unknown>; createdAt: number }[]> {
+      const s = await repos.sessions.find(token);
+      if (!s) return [];
+      const created = {
+        type: "session.created",
+        data: { configId: s.configId, parentSessionId: s.parentSessionId },
+        createdAt: s.createdAt,
+      };
+      return [created, ...(await repos.events.list(token))];
+    },
   };
 }
 

@@ -79,34 +79,41 @@ function patchRow(p: SessionPatch): Partial<SessionsTable> {
   return row;
 }
 
+function sessionRow(s: SessionRecord) {
+  return {
+    token: s.token,
+    company_id: s.companyId,
+    config_id: s.configId,
+    parent_session_id: s.parentSessionId,
+    status: s.status,
+    flags: writeJson(s.flags),
+    steps: writeJson(s.steps),
+    effective_steps: writeJson(s.effectiveSteps),
+    current_step: s.currentStep,
+    open_deadline: s.openDeadline,
+    opened_at: s.openedAt,
+    last_activity_at: s.lastActivityAt,
+    submitted_at: s.submittedAt,
+    completed_at: s.completedAt,
+    verification: writeJson(s.verification),
+    result_comment: s.resultComment,
+    technical: writeJson(s.technical),
+    version: s.version,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
 export function createSessionRepository(db: Kysely<Database>) {
   return {
     async insert(s: SessionRecord): Promise<void> {
-      await db
-        .insertInto("sessions")
-        .values({
-          token: s.token,
-          company_id: s.companyId,
-          config_id: s.configId,
-          parent_session_id: s.parentSessionId,
-          status: s.status,
-          flags: writeJson(s.flags),
-          steps: writeJson(s.steps),
-          effective_steps: writeJson(s.effectiveSteps),
-          current_step: s.currentStep,
-          open_deadline: s.openDeadline,
-          opened_at: s.openedAt,
-          last_activity_at: s.lastActivityAt,
-          submitted_at: s.submittedAt,
-          completed_at: s.completedAt,
-          verification: writeJson(s.verification),
-          result_comment: s.resultComment,
-          technical: writeJson(s.technical),
-          version: s.version,
-          created_at: s.createdAt,
-          updated_at: s.updatedAt,
-        })
-        .execute();
+      await db.insertInto("sessions").values(sessionRow(s)).execute();
+    },
+
+    /** Inserts several sessions in one statement (all or none). */
+    async insertMany(list: readonly SessionRecord[]): Promise<void> {
+      if (list.length === 0) return;
+      await db.insertInto("sessions").values(list.map(sessionRow)).execute();
     },
 
     async find(token: string): Promise<SessionRecord | null> {

@@ -1,0 +1,135 @@
+/**
+ * bench/begin: begin/ throughput and latency against the real server on SQLite, next to a bare route
+ * of the same framework measured in the same run; prints the ratio (the machine is shared and noisy,
+ * so only the ratio is meaningful). Targets: ≥ 50 % of the bare route's requests/s, p99 < 20 ms at
+ * 50 connections.
+ *
+ *   npm run build && npx tsx bench/begin/run.ts [--seconds 10] [--connections 50]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const seconds = opt("seconds", 10);
+const connections = opt("connections", 50);
+const rounds = opt("rounds", 2);
+const root = path.resolve(import.meta.dirname, "../..");
+
+async function start(
+  cmd: string[],
+  env: Record<string, string>,
+  ready: string,
+): Promise<{ proc: ChildProcess; out: () => string }> {
+  const [bin, ...rest] = cmd;
+  if (!bin) throw new Error("no command");
+  const proc = spawn(bin, rest, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (!out.includes(ready)) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, out: () => out };
+}
+
+async function load(
+  url: string,
+  body: string,
+): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  const r = await autocannon({
+    url,
+    method: "POST",
+    connections,
+    duration: seconds,
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-bench-"));
+const common = { LOG_LEVEL: "warn" };
+const server = await start(
+  ["node", "apps/server/dist/main.js"],
+  {
+    ...common,
+    PORT: "18931",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    BEGIN_RATE_LIMIT_PER_MINUTE: "100000000",
+  },
+  "Demo page:",
+);
+const bare = await start(["npx", "tsx", "bench/begin/bare-server.ts"], { ...common, PORT: "18932" }, "ready");
+const key = /Demo company key: (\S+)/.exec(server.out())?.[1];
+if (!key) throw new Error("no demo key");
+const body = JSON.stringify({
+  company_key: key,
+  flags: {
+    liveness: true,
+    language: "en",
+    document_types: ["id", "passport"],
+    return_url: "https://shop.example/done",
+  },
+});
+
+try {
+  // warm-up, then alternate so drift on the shared machine hits both equally
+  await load("http://127.0.0.1:18931/external-api/begin/", body);
+  await load("http://127.0.0.1:18932/begin/", body);
+  const begin: Awaited<ReturnType<typeof load>>[] = [];
+  const baseline: Awaited<ReturnType<typeof load>>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    baseline.push(await load("http://127.0.0.1:18932/begin/", body));
+    begin.push(await load("http://127.0.0.1:18931/external-api/begin/", body));
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const b = {
+    rps: avg(begin.map((x) => x.rps)),
+    p50: avg(begin.map((x) => x.p50)),
+    p99: Math.max(...begin.map((x) => x.p99)),
+    errors: begin.reduce((a, x) => a + x.errors + x.non2xx, 0),
+  };
+  const z = {
+    rps: avg(baseline.map((x) => x.rps)),
+    p50: avg(baseline.map((x) => x.p50)),
+    p99: Math.max(...baseline.map((x) => x.p99)),
+  };
+  const sessions = fs.statSync(path.join(dataDir, "verimat.db")).size;
+  console.log(`bench/begin  ${connections} connections, ${rounds}×${seconds}s each, SQLite, LOG_LEVEL=warn`);
+  console.log(`  bare route : ${z.rps.toFixed(0)} req/s   p50 ${z.p50} ms   p99 ${z.p99} ms`);
+  console.log(
+    `  begin/     : ${b.rps.toFixed(0)} req/s   p50 ${b.p50} ms   p99 ${b.p99} ms   errors/non-2xx ${b.errors}`,
+  );
+  console.log(`  ratio begin/bare throughput: ${((100 * b.rps) / z.rps).toFixed(1)} %   (target ≥ 50 %)`);
+  console.log(
+    `  begin p99: ${b.p99} ms   (target < 20 ms)   database size ${(sessions / 1e6).toFixed(1)} MB`,
+  );
+} finally {
+  server.proc.kill("SIGTERM");
+  bare.proc.kill("SIGTERM");
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
