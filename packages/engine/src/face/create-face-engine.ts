@@ -167,13 +167,19 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     }
   }
 
-  // Human merges per-call config into its instance config, so every call states what it needs.
+  // Human merges per-call config into its instance config for good, so every call states what it needs.
+  const passiveOff = {
+    description: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+  };
   const blazefaceOnly = {
     face: {
       detector: { maxDetected: 20, minConfidence },
       mesh: { enabled: false },
       iris: { enabled: false },
       emotion: { enabled: false },
+      ...passiveOff,
     },
   };
   const fullMesh = {
@@ -182,6 +188,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       mesh: { enabled: true },
       iris: { enabled: true },
       emotion: { enabled: true },
+      ...passiveOff,
     },
   };
 

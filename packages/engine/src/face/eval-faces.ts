@@ -114,6 +114,112 @@ function summariseTimings(all: FaceTimings[]): string {
     .join("\n  ");
 }
 
+function gaussianLlr(genuine: number[], impostors: number[]): (x: number) => number {
+  const fit = (v: number[]): { m: number; s: number } => {
+    const m = v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+    return { m, s: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length)) || 1e-6 };
+  };
+  const g = fit(genuine);
+  const i = fit(impostors);
+  const logN = (x: number, f: { m: number; s: number }): number =>
+    -Math.log(f.s) - ((x - f.m) / f.s) ** 2 / 2;
+  return (x) => logN(x, g) - logN(x, i);
+}
+
+/**
+ * Experiment (not the default): Human's faceres 1024-d embedding alone, and fused with the dlib distance
+ * as a sum of Gaussian log-likelihood ratios. The fusion weights are fitted on this same set, so its
+ * figure is optimistic.
+ */
+async function fusionReport(
+  engine: Awaited<ReturnType<typeof createFaceEngine>>,
+  images: string[],
+  pairs: Pair[],
+): Promise<void> {
+  const { human, tf } = engine.models;
+  const withFaceres = {
+    face: {
+      detector: { maxDetected: 1 },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      description: { enabled: true },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+  };
+  const faceres = new Map<string, number[]>();
+  const ms: number[] = [];
+  for (const img of images) {
+    const { data, info } = await sharp(await readFile(path.join(facesDir, img)))
+      .rotate()
+      .resize(640, 640, { fit: "inside", withoutEnlargement: true })
+      .flatten({ background: "#808080" })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const input = tf.tensor4d(new Uint8Array(data), [1, info.height, info.width, 3], "int32");
+    const t0 = performance.now();
+    try {
+      const r = await human.detect(input, withFaceres);
+      const emb = r.face[0]?.embedding;
+      if (emb && emb.length > 0) faceres.set(img, emb);
+    } finally {
+      tf.dispose(input);
+    }
+    ms.push(performance.now() - t0);
+  }
+  const cos = (a: number[], b: number[]): number => {
+    let d = 0;
+    let na = 0;
+    let nb = 0;
+    for (let k = 0; k < a.length; k++) {
+      d += (a[k] ?? 0) * (b[k] ?? 0);
+      na += (a[k] ?? 0) ** 2;
+      nb += (b[k] ?? 0) ** 2;
+    }
+    return d / Math.sqrt(na * nb);
+  };
+  const rows: Array<{ genuine: boolean; dlib: number; fr: number }> = [];
+  for (const p of pairs) {
+    const fa = faceres.get(p.a);
+    const fb = faceres.get(p.b);
+    if (p.samePhoto || p.distance === null || !fa || !fb) continue;
+    rows.push({ genuine: p.genuine, dlib: p.distance, fr: 1 - cos(fa, fb) });
+  }
+  const g = rows.filter((r) => r.genuine);
+  const i = rows.filter((r) => !r.genuine);
+  const llrDlib = gaussianLlr(
+    g.map((r) => r.dlib),
+    i.map((r) => r.dlib),
+  );
+  const llrFr = gaussianLlr(
+    g.map((r) => r.fr),
+    i.map((r) => r.fr),
+  );
+  // Lower is "more same" for every score below, as for the distance.
+  const scores: Array<[string, (r: { dlib: number; fr: number }) => number]> = [
+    ["dlib distance", (r) => r.dlib],
+    ["faceres 1 − cosine", (r) => r.fr],
+    ["fused −(LLR dlib + LLR faceres)", (r) => -(llrDlib(r.dlib) + llrFr(r.fr))],
+  ];
+  const sorted = [...ms].sort((x, y) => x - y);
+  console.log(
+    `\nfusion experiment (Human faceres, ${faceres.size}/${images.length} embedded, detect+mesh+faceres p50 ${quantile(sorted, 0.5).toFixed(0)} ms):`,
+  );
+  for (const [name, f] of scores) {
+    const gs = g.map(f);
+    const is = i.map(f);
+    const t = thresholdAtFmr(is, 0.001);
+    const r = rates(gs, is, t);
+    const worstGen = Math.max(...gs);
+    const overlap = is.filter((x) => x <= worstGen).length;
+    console.log(
+      `  ${name.padEnd(32)} FNMR at FMR ≤ 0.1 %: ${(100 * r.fnmr).toFixed(2)}% (${g.length} genuine / ${i.length} impostor); impostors at or below the worst genuine: ${overlap}`,
+    );
+  }
+}
+
 /**
  * Liveness use: path_a's selfie embedding (analyze) against path_b's embedding taken from Human's mesh
  * (analyzeFrame withEmbedding), and each image against itself across the two paths.
@@ -387,6 +493,8 @@ async function main(): Promise<void> {
   console.log(
     `  tensors: ${tensorsAfterWarmup} after warm-up, ${engine.models.tf.memory().numTensors} after ${timings.length + images.length} calls`,
   );
+
+  if (flag("fusion") !== undefined) await fusionReport(engine, images, pairs);
 
   const degrade = flag("degrade");
   if (degrade !== undefined) await degradedReport(engine, results, pairs, Number(degrade || "80"), t);
