@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-deps.sh
-npx biome ci .
+npx biome ci --colors=off .
 npm run --silent typecheck
 node scripts/build.mjs
 npx vitest run
