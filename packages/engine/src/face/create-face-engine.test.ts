@@ -190,6 +190,22 @@ describe("experimental BlazeFace detector", () => {
   });
 });
 
+describe("lifecycle", () => {
+  it("gives each engine its own nets and frees them on dispose", async () => {
+    const before = engine.models.tf.memory().numTensors;
+    const other = await createFaceEngine();
+    expect(other.models.nets.detector).not.toBe(engine.models.nets.detector);
+    const loaded = engine.models.tf.memory().numTensors;
+    // The face-api nets are a few hundred weight tensors.
+    expect(loaded - before).toBeGreaterThan(100);
+    other.dispose();
+    // What remains is a couple of small per-instance tensors of Human (its models are shared per process).
+    expect(engine.models.tf.memory().numTensors - before).toBeLessThanOrEqual(4);
+    // The first engine is untouched.
+    expect((await engine.analyze(astronaut, single)).kind).toBe("ok");
+  }, 60_000);
+});
+
 describe("analyzeFrame (Human mesh)", () => {
   it("returns pose, open eyes and a smile on the smiling astronaut", async () => {
     const r = await engine.analyzeFrame(astronaut);

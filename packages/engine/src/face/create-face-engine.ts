@@ -84,6 +84,8 @@ export interface FaceEngine {
   compare(a: Float32Array, b: Float32Array): FaceComparison;
   readonly thresholds: Readonly<MatchThresholds>;
   readonly models: FaceModels;
+  /** Frees the model weights if this engine loaded them (models passed in belong to the caller). */
+  dispose(): void;
 }
 
 const CHIP = 150;
@@ -135,6 +137,7 @@ function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
  * @throws AppError("UNAVAILABLE") when a model cannot be loaded.
  */
 export async function createFaceEngine(options: FaceEngineOptions = {}): Promise<FaceEngine> {
+  const ownsModels = options.models === undefined;
   const models = options.models ?? (await loadFaceModels());
   const { tf, faceapi, human } = models;
   const detectSide = options.detectSide ?? 640;
@@ -157,7 +160,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
   async function detect(det: RgbImage): Promise<Detection[]> {
     const input = tf.tensor3d(det.data, [det.height, det.width, 3], "int32");
     try {
-      const found = await faceapi.nets.ssdMobilenetv1.locateFaces(input, ssdOptions);
+      const found = await models.nets.detector.locateFaces(input, ssdOptions);
       return found.map((d) => ({
         box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height },
         score: d.score,
@@ -216,7 +219,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     const chip = warpToChip(full, m, LANDMARK_INPUT, box);
     const input = tf.tensor3d(chip, [LANDMARK_INPUT, LANDMARK_INPUT, 3], "float32");
     try {
-      const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(input);
+      const result = await models.nets.landmarks.detectLandmarks(input);
       const one = Array.isArray(result) ? result[0] : result;
       if (!one) return [];
       return one.positions.map((p) => applyAffine(m, { x: p.x, y: p.y }));
@@ -229,7 +232,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     const chips = mirrorAugment ? [chip, mirrorChip(chip, CHIP)] : [chip];
     const inputs: TfCore.Tensor3D[] = chips.map((c) => tf.tensor3d(c, [CHIP, CHIP, 3], "float32"));
     try {
-      const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(inputs);
+      const out = await models.nets.recognition.computeFaceDescriptor(inputs);
       const list = Array.isArray(out) ? out : [out];
       const first = list[0];
       if (!first) throw new Error("descriptor net returned nothing");
@@ -394,6 +397,9 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
     compare: compareEmbeddings,
     thresholds,
     models,
+    dispose: () => {
+      if (ownsModels) models.dispose();
+    },
   };
   return engine;
 }

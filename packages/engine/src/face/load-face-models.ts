@@ -27,8 +27,16 @@ interface HumanModule {
 export interface FaceModels {
   tf: TfModule;
   faceapi: FaceApiModule;
+  /** This instance's face-api nets (not the library's shared `faceapi.nets` singletons). */
+  nets: {
+    detector: FaceApi.SsdMobilenetv1;
+    landmarks: FaceApi.FaceLandmark68Net;
+    recognition: FaceApi.FaceRecognitionNet;
+  };
   human: HumanInstance;
   loadMs: number;
+  /** Frees this instance's face-api weights (Human's graph models are shared per process by Human). */
+  dispose(): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -111,10 +119,15 @@ export async function loadFaceModels(): Promise<FaceModels> {
     ensureFileRouter(tf);
 
     const modelDir = path.join(faceApiDist, "..", "model");
+    const nets = {
+      detector: new faceapi.SsdMobilenetv1(),
+      landmarks: new faceapi.FaceLandmark68Net(),
+      recognition: new faceapi.FaceRecognitionNet(),
+    };
     await Promise.all([
-      faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir),
-      faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
-      faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
+      nets.detector.loadFromDisk(modelDir),
+      nets.landmarks.loadFromDisk(modelDir),
+      nets.recognition.loadFromDisk(modelDir),
     ]);
 
     const human = new Human(humanConfig(humanRoot, wasmDir));
@@ -124,7 +137,14 @@ export async function loadFaceModels(): Promise<FaceModels> {
       return model === null || model === undefined;
     });
     if (missing.length > 0) throw new Error(`Human models failed to load: ${missing.join(", ")}`);
-    return { tf, faceapi, human, loadMs: performance.now() - started };
+    const dispose = (): void => {
+      nets.detector.dispose();
+      nets.landmarks.dispose();
+      nets.recognition.dispose();
+      // Human's models are not disposed: Human caches loaded graph models per process (by name), so
+      // two Human instances share them and disposing one instance's would break the other.
+    };
+    return { tf, faceapi, nets, human, loadMs: performance.now() - started, dispose };
   } catch (cause) {
     throw new AppError("UNAVAILABLE", {
       detail: `face models failed to load: ${cause instanceof Error ? cause.message : String(cause)}`,
