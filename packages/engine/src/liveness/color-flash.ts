@@ -135,8 +135,9 @@ export function measureChroma(image: RgbImage, face: FaceBox): RegionChroma {
       const dx = (x - cx) / (face.width / 2);
       const dy = (y - cy) / (face.height / 2);
       const r2 = dx * dx + dy * dy;
-      // Face: inner ellipse (skin, away from hair and background). Background: well outside the head.
-      const target = r2 < 0.45 ? acc.face : Math.abs(dx) > 2.2 || dy < -2.2 ? acc.bg : null;
+      // Face: inner ellipse (skin, away from hair and background). Background: outside 2× the
+      // head's half-size and not below the chin (the torso is as close to the screen as the face).
+      const target = r2 < 0.45 ? acc.face : r2 > 4 && dy < 1.2 ? acc.bg : null;
       if (!target) continue;
       const i = 3 * (y * image.width + x);
       const r = image.data[i] ?? 0;

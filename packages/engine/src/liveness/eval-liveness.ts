@@ -2,15 +2,20 @@
  * Liveness evaluation: per-signal scores for every genuine capture and every attack (real and
  * synthetic), APCER per attack species and BPCER (ISO/IEC 30107-3 terms) under the gating rule.
  *
- *   npx tsx packages/engine/src/liveness/eval-liveness.ts [--limit N] [--no-flash] [--quiet]
+ *   npx tsx packages/engine/src/liveness/eval-liveness.ts [--limit N] [--no-flash] [--quiet] [--with-face-engine]
+ *
+ * --with-face-engine also runs createFaceEngine on the synthetic attacks (is a face found?) and
+ * on rendered swung-photo clips, so the planar-motion check sees real detector landmarks.
  *
  * APCER(species) = share of that species' attack presentations accepted as bona fide;
  * BPCER = share of bona fide presentations rejected as attacks. Synthetic attacks imitate
  * attack cues; their figures are not PAD performance.
  */
+import { createFaceEngine } from "../face/create-face-engine.ts";
 import { checkActiveResponse, createActiveChallenge } from "./active-challenge.ts";
 import { checkFlashResponse, createFlashChallenge } from "./color-flash.ts";
 import { type FixtureEntry, loadFaceFixtures, loadFixtureImage, REAL_SPOOF } from "./eval-data.ts";
+import { encodePng, resizeRgb } from "./image-ops.ts";
 import type { FaceBox, Point, RgbImage, SignalResult } from "./liveness-types.ts";
 import { assessPresentation, type LandmarkFrame, planarMotionSignal } from "./passive-signals.ts";
 import { seededRandom } from "./random-source.ts";
@@ -19,6 +24,7 @@ import {
   makePrintAttack,
   makeScreenReplayAttack,
   renderFlashResponse,
+  renderLoopedStillFrame,
 } from "./synthetic-attacks.ts";
 
 interface Row {
@@ -35,6 +41,9 @@ const limitArg = args.indexOf("--limit");
 const limit = limitArg >= 0 ? Number(args[limitArg + 1]) : Number.POSITIVE_INFINITY;
 const withFlash = !args.includes("--no-flash");
 const quiet = args.includes("--quiet");
+const withFaceEngine = args.includes("--with-face-engine");
+const engine = withFaceEngine ? await createFaceEngine() : null;
+const attackDetections: Record<string, { found: number; total: number }> = {};
 
 const fixtures = loadFaceFixtures();
 const rows: Row[] = [];
@@ -115,6 +124,13 @@ for (const [key, fx] of synthSources) {
   for (const [species, make] of variants) {
     const a = await make();
     record(`${key} (${species})`, species, a.image, a.face, null);
+    if (engine) {
+      const r = await engine.analyze(await encodePng(a.image), { requireSingleFace: true });
+      const d = attackDetections[species] ?? { found: 0, total: 0 };
+      d.total++;
+      if (r.kind === "ok") d.found++;
+      attackDetections[species] = d;
+    }
   }
 }
 
@@ -142,6 +158,36 @@ for (const [key, fx] of synthSources) {
     attack: true,
     signal: planarMotionSignal(frames.map((f) => ({ landmarks: f.landmarks, yawDeg: f.yawDeg }))),
   });
+}
+
+// The same swung photos rendered as images and analysed by the face engine: real detector
+// landmarks and the engine's own yaw estimate instead of the generator's.
+const engineMotion: Array<{ name: string; signal: SignalResult; yawSpan: number; found: number }> = [];
+if (engine) {
+  for (const [key, fx] of synthSources.slice(0, 6)) {
+    const full = await loadFixtureImage(key);
+    const s = Math.min(1, 480 / full.width);
+    const img = s < 1 ? await resizeRgb(full, Math.round(full.width * s), Math.round(full.height * s)) : full;
+    const box = { x: fx.box.x * s, y: fx.box.y * s, width: fx.box.width * s, height: fx.box.height * s };
+    const lms = fx.landmarks.map((p): Point => [p[0] * s, p[1] * s]);
+    const clip = makeLoopedStillFrames(box, lms, seededRandom(seed++), { tiltDeg: 30, frames: 24 });
+    const seen: LandmarkFrame[] = [];
+    for (const f of clip) {
+      const r = await engine.analyze(await encodePng(renderLoopedStillFrame(img, f)), {
+        requireSingleFace: true,
+      });
+      if (r.kind === "ok") {
+        seen.push({ landmarks: r.face.landmarks.map((p): Point => [p.x, p.y]), yawDeg: r.face.pose.yaw });
+      }
+    }
+    const yaws = seen.map((f) => f.yawDeg);
+    engineMotion.push({
+      name: key,
+      signal: planarMotionSignal(seen),
+      yawSpan: yaws.length ? Math.max(...yaws) - Math.min(...yaws) : 0,
+      found: seen.length,
+    });
+  }
 }
 
 // Active challenge against looped stills (with and without swinging): must never pass.
@@ -173,6 +219,7 @@ const flashRows: Array<{
   passed: boolean;
   correlation: number;
   globalRatio: number | null;
+  note: string;
 }> = [];
 if (withFlash) {
   for (const [, fx] of synthSources.slice(0, 20)) {
@@ -188,7 +235,13 @@ if (withFlash) {
     ] as const) {
       const frames = await renderFlashResponse(img, fx.box, challenge, rng, { width: 160, ...opts });
       const r = checkFlashResponse({ challenge, frames });
-      flashRows.push({ species, passed: r.passed, correlation: r.correlation, globalRatio: r.globalRatio });
+      flashRows.push({
+        species,
+        passed: r.passed,
+        correlation: r.correlation,
+        globalRatio: r.globalRatio,
+        note: `${stillKey(fx)}: ${r.reasons.join("; ") || "passed"} (gain ${r.gain}, bg ratio ${r.globalRatio})`,
+      });
     }
   }
 }
@@ -277,10 +330,26 @@ if (withFlash) {
   console.log(
     `BPCER ${pct(fb.filter((r) => !r.passed).length, fb.length)}; min correlation ${Math.min(...fb.map((r) => r.correlation)).toFixed(3)}`,
   );
+  for (const r of fb.filter((x) => !x.passed)) console.log(`  rejected genuine: ${r.note}`);
   for (const sp of ["flash-ignoring", "flash-wrong-seq", "flash-global-tint"]) {
     const fa = flashRows.filter((r) => r.species === sp);
     console.log(
       `APCER ${sp.padEnd(18)} ${pct(fa.filter((r) => r.passed).length, fa.length)}; max correlation ${Math.max(...fa.map((r) => r.correlation)).toFixed(3)}`,
+    );
+    for (const r of fa.filter((x) => x.passed)) console.log(`  accepted attack: ${r.note}`);
+  }
+}
+if (engine) {
+  console.log("\n# Face engine on synthetic attacks: share with a usable single face (analyze kind ok)");
+  for (const [sp, d] of Object.entries(attackDetections))
+    console.log(`${sp.padEnd(20)} ${pct(d.found, d.total)}`);
+  console.log("\n# Planar motion on rendered photos swung ±30° (face-engine landmarks and yaw)");
+  for (const m of engineMotion) {
+    console.log(
+      `${m.name.padEnd(44)} faces ${m.found}/24, engine yaw span ${m.yawSpan.toFixed(1)}°, ${m.signal.status}` +
+        (m.signal.status === "measured"
+          ? `, q75 residual ${m.signal.detail.q75ResidualIod} IOD, fired ${m.signal.fired}`
+          : ""),
     );
   }
 }

@@ -18,7 +18,7 @@
  *   attacks from genuine captures here (see shared/reference/ml-stack.md).
  */
 import { frameEdgeSignal } from "./frame-edge-signal.ts";
-import { fitHomography, rmsResidual } from "./homography.ts";
+import { fitAffine, fitHomography, rmsResidual } from "./homography.ts";
 import { logistic } from "./image-ops.ts";
 import type { FaceBox, Point, RgbImage, SignalResult } from "./liveness-types.ts";
 import { printHalftoneSignal, screenMoireSignal, tonalRangeSignal } from "./spectral-signals.ts";
@@ -33,8 +33,14 @@ export interface LandmarkFrame {
 }
 
 export interface PlanarMotionOptions {
-  /** Minimum yaw difference to the most frontal frame for a frame to be compared. @default 10 */
+  /** A frame is compared if its yaw differs from the most frontal frame's by this much… @default 10 */
   readonly minYawDeltaDeg?: number;
+  /**
+   * …or if the landmarks are stretched anisotropically by this much (largest / smallest singular
+   * value of the affine fit, minus 1). A photo swung in 3-D barely changes the estimated yaw (the
+   * face engine reported 3–5° for a ±30° swing) but foreshortens the face. @default 0.08
+   */
+  readonly minAnisotropy?: number;
   /** Residual (in inter-ocular distances) below which the motion counts as planar. @default 0.07 */
   readonly threshold?: number;
 }
@@ -68,6 +74,7 @@ export function planarMotionSignal(
   options: PlanarMotionOptions = {},
 ): SignalResult {
   const minDelta = options.minYawDeltaDeg ?? 10;
+  const minAniso = options.minAnisotropy ?? 0.08;
   const threshold = options.threshold ?? 0.07;
   const valid = frames.filter((f) => f.landmarks.length === 68);
   const ref = valid.reduce<LandmarkFrame | null>(
@@ -76,11 +83,14 @@ export function planarMotionSignal(
   );
   const residuals: number[] = [];
   let maxDelta = 0;
+  let maxAniso = 0;
   if (ref) {
     for (const f of valid) {
       const delta = Math.abs(f.yawDeg - ref.yawDeg);
       maxDelta = Math.max(maxDelta, delta);
-      if (delta < minDelta) continue;
+      const aniso = anisotropy(ref.landmarks, f.landmarks);
+      maxAniso = Math.max(maxAniso, aniso);
+      if (delta < minDelta && aniso < minAniso) continue;
       const h = fitHomography(ref.landmarks, f.landmarks);
       const iod = interOcular(f.landmarks);
       if (!h || iod <= 0) continue;
@@ -117,8 +127,24 @@ export function planarMotionSignal(
       residualThresholdIod: threshold,
       framesCompared: residuals.length,
       maxYawDeltaDeg: Math.round(maxDelta * 10) / 10,
+      maxAnisotropy: Math.round(maxAniso * 1000) / 1000,
     },
   };
+}
+
+/** Anisotropy of the affine map src → dst: ratio of its singular values minus 1 (0 for a similarity). */
+function anisotropy(src: readonly Point[], dst: readonly Point[]): number {
+  const a = fitAffine(src, dst);
+  if (!a) return 0;
+  const [p, q, , r, t] = a;
+  // Singular values of [[p, q], [r, t]] from the eigenvalues of AᵀA.
+  const e = p * p + r * r;
+  const g = q * q + t * t;
+  const f = p * q + r * t;
+  const disc = Math.sqrt(((e - g) / 2) ** 2 + f * f);
+  const s1 = Math.sqrt(Math.max(0, (e + g) / 2 + disc));
+  const s2 = Math.sqrt(Math.max(0, (e + g) / 2 - disc));
+  return s2 > 0 ? s1 / s2 - 1 : 0;
 }
 
 /** Human's per-face numbers: `real` from its antispoof model, `live` from its liveness model. */

@@ -397,6 +397,11 @@ export interface LoopedStillOptions {
   readonly baseYawDeg?: number;
 }
 
+/** A looped-still frame: the metadata plus the transform applied to the still (for rendering). */
+export interface LoopedStillFrame extends MotionFrame {
+  readonly transform: Mat3;
+}
+
 /**
  * A looped still: one captured face replayed with small affine jitter, no blink, no smile
  * change and no parallax. Landmarks follow the same transform (plus detector noise).
@@ -406,7 +411,7 @@ export function makeLoopedStillFrames(
   landmarks: readonly Point[],
   rng: RandomSource,
   options: LoopedStillOptions = {},
-): MotionFrame[] {
+): LoopedStillFrame[] {
   const n = options.frames ?? 60;
   const fps = options.fps ?? 30;
   const jitter = options.jitterPx ?? 1.5;
@@ -415,27 +420,32 @@ export function makeLoopedStillFrames(
   const cx = face.x + face.width / 2;
   const cy = face.y + face.height / 2;
   const focal = face.width * 6;
-  const out: MotionFrame[] = [];
+  const out: LoopedStillFrame[] = [];
   for (let k = 0; k < n; k++) {
     const theta = ((tilt * Math.PI) / 180) * Math.sin((2 * Math.PI * k) / Math.max(2, n));
     const rot = ((rng.float() - 0.5) * Math.PI) / 180;
     const sc = 1 + (rng.float() - 0.5) * 0.02;
     const tx = (rng.float() - 0.5) * 2 * jitter;
     const ty = (rng.float() - 0.5) * 2 * jitter;
-    const move = (p: Point): Point => {
-      const x = p[0] - cx;
-      const y = p[1] - cy;
-      // Plane rotated by theta about the vertical axis through the face centre, pinhole projection.
-      const z = x * Math.sin(theta);
-      const px = (focal * x * Math.cos(theta)) / (focal + z);
-      const py = (focal * y) / (focal + z);
-      const rx = sc * (px * Math.cos(rot) - py * Math.sin(rot));
-      const ry = sc * (px * Math.sin(rot) + py * Math.cos(rot));
-      return [cx + rx + tx, cy + ry + ty];
-    };
-    const lm = landmarks.map((p) => {
-      const q = move(p);
-      return [q[0] + noise * gaussian(rng), q[1] + noise * gaussian(rng)] as Point;
+    // Plane rotated by theta about the vertical axis through the face centre (pinhole projection),
+    // then the hand's small rotation, scale and shift.
+    const toCentre: Mat3 = [1, 0, -cx, 0, 1, -cy, 0, 0, 1];
+    const swing: Mat3 = [focal * Math.cos(theta), 0, 0, 0, focal, 0, Math.sin(theta), 0, focal];
+    const hand: Mat3 = [
+      sc * Math.cos(rot),
+      -sc * Math.sin(rot),
+      cx + tx,
+      sc * Math.sin(rot),
+      sc * Math.cos(rot),
+      cy + ty,
+      0,
+      0,
+      1,
+    ];
+    const transform = mulH(hand, mulH(swing, toCentre));
+    const lm = landmarks.map((p): Point => {
+      const q = applyH(transform, p);
+      return [q[0] + noise * gaussian(rng), q[1] + noise * gaussian(rng)];
     });
     const xs = lm.map((p) => p[0]);
     const ys = lm.map((p) => p[1]);
@@ -451,9 +461,38 @@ export function makeLoopedStillFrames(
       eyeOpenness: 0.85 + (rng.float() - 0.5) * 0.04,
       smile: 0.1,
       faceCount: 1,
+      transform,
     });
   }
   return out;
+}
+
+/** Renders `image` through a looped-still frame's transform (bilinear; edges clamped). */
+export function renderLoopedStillFrame(image: RgbImage, frame: LoopedStillFrame): RgbImage {
+  const inv = invertH(frame.transform);
+  const data = new Uint8Array(image.width * image.height * 3);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const p = applyH(inv, [x, y]);
+      const i = 3 * (y * image.width + x);
+      for (let c = 0; c < 3; c++) data[i + c] = clampByte(sample(image, p[0], p[1], c));
+    }
+  }
+  return { data, width: image.width, height: image.height };
+}
+
+/**
+ * A flash-ignoring replay: the frames a camera would record of a video (or photo) during a
+ * colour-flash challenge when the face does not reflect the screen: noise and drift, no tint.
+ */
+export function makeFlashIgnoringVideo(
+  base: RgbImage,
+  face: FaceBox,
+  challenge: FlashChallenge,
+  rng: RandomSource,
+  options: Omit<FlashRenderOptions, "mode" | "reflected"> = {},
+): Promise<FlashFrame[]> {
+  return renderFlashResponse(base, face, challenge, rng, { ...options, mode: "none" });
 }
 
 export interface FlashRenderOptions {
