@@ -11,6 +11,7 @@ import pg from "pg";
 import type { Database } from "./database-schema.ts";
 import { type DbCapabilities, POSTGRES_CAPABILITIES, SQLITE_CAPABILITIES } from "./db-capabilities.ts";
 import { migrationProvider } from "./migrations/index.ts";
+import { startSqliteCheckpointer } from "./sqlite-checkpointer.ts";
 
 export interface DatabaseOptions {
   /** `postgres://…` / `postgresql://…`, `sqlite:<path>`, `:memory:`; absent = SQLite file in dataDir. */
@@ -60,12 +61,18 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // Checkpoints run in a worker thread (see sqlite-checkpointer.ts), not on the serving connection.
+  const checkpointer = file === ":memory:" ? null : startSqliteCheckpointer(file);
+  if (checkpointer) sqlite.pragma("wal_autocheckpoint = 0");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     caps: SQLITE_CAPABILITIES,
     describe: file === ":memory:" ? "sqlite (memory)" : `sqlite (${file})`,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await checkpointer?.stop();
+    },
   };
 }
 
