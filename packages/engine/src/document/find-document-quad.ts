@@ -11,8 +11,11 @@ import { bilinearRgb, dilate, type GrayImage, otsuThreshold, type Point, type Rg
 /** Corners in image pixels: top-left, top-right, bottom-right, bottom-left. */
 export type Quad = readonly [Point, Point, Point, Point];
 
-/** Document shapes we accept (long side / short side): ID-1 1.586, TD2/TD3 1.42, with slack for perspective. */
-const MIN_ASPECT = 1.2;
+/**
+ * Document shapes we accept (long side / short side): ID-1 1.586, TD2/TD3 1.42, with slack for
+ * perspective. The lower bound also keeps out a passport photo (35 × 45 mm, 1.29) inside a scan.
+ */
+const MIN_ASPECT = 1.3;
 const MAX_ASPECT = 1.85;
 
 export function findDocumentQuad(gray: GrayImage): Quad | null {
@@ -22,10 +25,17 @@ export function findDocumentQuad(gray: GrayImage): Quad | null {
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
-      const p = (dx: number, dy: number) => data[i + dy * w + dx] ?? 0;
-      const gx = p(1, -1) + 2 * p(1, 0) + p(1, 1) - p(-1, -1) - 2 * p(-1, 0) - p(-1, 1);
-      const gy = p(-1, 1) + 2 * p(0, 1) + p(1, 1) - p(-1, -1) - 2 * p(0, -1) - p(1, -1);
-      mag[i] = Math.min(255, Math.round(Math.sqrt(gx * gx + gy * gy) / 4));
+      const tl = data[i - w - 1] ?? 0;
+      const tc = data[i - w] ?? 0;
+      const tr = data[i - w + 1] ?? 0;
+      const ml = data[i - 1] ?? 0;
+      const mr = data[i + 1] ?? 0;
+      const bl = data[i + w - 1] ?? 0;
+      const bc = data[i + w] ?? 0;
+      const br = data[i + w + 1] ?? 0;
+      const gx = tr + 2 * mr + br - tl - 2 * ml - bl;
+      const gy = bl + 2 * bc + br - tl - 2 * tc - tr;
+      mag[i] = Math.min(255, (Math.abs(gx) + Math.abs(gy)) >> 3);
     }
   }
   const t = Math.max(otsuThreshold(mag), 12);
@@ -74,18 +84,16 @@ export function findDocumentQuad(gray: GrayImage): Quad | null {
       const i = stack[--sp] ?? 0;
       n++;
       const x = i % w;
-      const nb = [
-        x > 0 ? i - 1 : -1,
-        x < w - 1 ? i + 1 : -1,
-        i >= w ? i - w : -1,
-        i < w * (h - 1) ? i + w : -1,
-      ];
-      for (const j of nb) {
-        if (j >= 0 && !outside[j] && label[j] === -1) {
+      const visit = (j: number) => {
+        if (!outside[j] && label[j] === -1) {
           label[j] = next;
           stack[sp++] = j;
         }
-      }
+      };
+      if (x > 0) visit(i - 1);
+      if (x < w - 1) visit(i + 1);
+      if (i >= w) visit(i - w);
+      if (i < w * (h - 1)) visit(i + w);
     }
     if (n > bestArea) {
       bestArea = n;
@@ -95,7 +103,8 @@ export function findDocumentQuad(gray: GrayImage): Quad | null {
   }
   if (bestLabel < 0) return null;
   const areaShare = bestArea / (w * h);
-  if (areaShare < 0.2 || areaShare > 0.97) return null;
+  // Small documents in a wide shot are fine; a wrong small quad only costs a retry on the whole image.
+  if (areaShare < 0.05 || areaShare > 0.97) return null;
 
   // Outline points: for each row, the leftmost and rightmost pixel of the region.
   const pts: Point[] = [];

@@ -5,7 +5,7 @@
  * and a band that reads better upside down means 180°.
  * @module
  */
-import { findMrzBands, findTextLines, type MrzBand, segmentBandRows } from "./locate-mrz.ts";
+import { type BandRow, findMrzBands, findTextLines, type MrzBand, segmentBandRows } from "./locate-mrz.ts";
 import type { MrzRecognizer, RecognizedLine } from "./mrz-recognizer.ts";
 import { REC_HEIGHT } from "./mrz-recognizer.ts";
 import { type AssembledMrz, assembleMrz } from "./mrz-text.ts";
@@ -63,6 +63,8 @@ const WORK_SIZE = 1000;
 const BAND_CHAR_PX = 32;
 /** Bands OCR'd at most per orientation, to bound latency. */
 const MAX_BANDS = 3;
+/** Horizontal scales tried again on a near miss (the first pass uses `rowStretch`). */
+const RESCALE_STRETCHES = [1.0, 1.8];
 
 export async function readMrz(
   image: RgbImage,
@@ -112,7 +114,11 @@ export async function readMrz(
       if (score >= 1) return best;
       // An MRZ-shaped read with some verifying check digits is the MRZ: other bands or the other
       // direction will not do better, and each attempt costs recogniser runs.
-      if (score > 0.3) return best;
+      if (score > 0.3) {
+        const again = await rereadNearMiss(attempt, deps, stats);
+        if (again) return { ...best, assembled: again.assembled, score: 1 };
+        return best;
+      }
     }
   }
   return best;
@@ -170,16 +176,15 @@ function bandQuadInInput(band: MrzBand, f: number, q: 0 | 1, input: RgbImage): P
   });
 }
 
-async function readBand(
-  band: RgbImage,
-  deps: ReadMrzDeps,
-  stats: ReadMrzStats,
-): Promise<{ assembled: AssembledMrz; rows: RecognizedLine[] } | null> {
-  const t0 = performance.now();
-  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const rows = segmentBandRows(rgbToGray(band), BAND_CHAR_PX);
-  deps.debug?.("band", band);
-  const lineImages = rows.map((r) => {
+interface BandRead {
+  readonly assembled: AssembledMrz;
+  readonly rows: RecognizedLine[];
+  readonly band: RgbImage;
+  readonly bandRows: readonly BandRow[];
+}
+
+function rowImages(band: RgbImage, rows: readonly BandRow[], tuning: MrzTuning, stretch: number): RgbImage[] {
+  return rows.map((r) => {
     const h = r.bottom - r.top;
     const top = r.top - ((tuning.rowThickness - 1) / 2) * h;
     const left = r.left - h;
@@ -192,18 +197,67 @@ async function readBand(
       [0, 1],
       len,
       thick,
-      Math.max(16, Math.round((len * REC_HEIGHT * tuning.rowStretch) / thick)),
+      Math.max(16, Math.round((len * REC_HEIGHT * stretch) / thick)),
       REC_HEIGHT,
     );
   });
+}
+
+async function recognizeRows(
+  images: RgbImage[],
+  deps: ReadMrzDeps,
+  stats: ReadMrzStats,
+): Promise<RecognizedLine[]> {
+  const t1 = performance.now();
+  const recognized = await deps.recognizer.recognize(images);
+  stats.ocrMs += performance.now() - t1;
+  stats.ocrRuns += images.length;
+  return recognized;
+}
+
+async function readBand(band: RgbImage, deps: ReadMrzDeps, stats: ReadMrzStats): Promise<BandRead | null> {
+  const t0 = performance.now();
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const bandRows = segmentBandRows(rgbToGray(band), BAND_CHAR_PX);
+  deps.debug?.("band", band);
+  const lineImages = rowImages(band, bandRows, tuning, tuning.rowStretch);
   stats.locateMs += performance.now() - t0;
   if (lineImages.length === 0) return null;
-  const t1 = performance.now();
   for (const [i, img] of lineImages.entries()) deps.debug?.(`row${i}`, img);
-  const recognized = await deps.recognizer.recognize(lineImages);
-  stats.ocrMs += performance.now() - t1;
-  stats.ocrRuns += lineImages.length;
-  const assembled = assembleMrz(recognized.map((r) => r.text));
+  const rows = await recognizeRows(lineImages, deps, stats);
+  const assembled = assembleMrz(rows.map((r) => r.text));
   if (!assembled) return null;
-  return { assembled, rows: recognized };
+  return { assembled, rows, band, bandRows };
+}
+
+/**
+ * A near miss (MRZ-shaped, some check digit failing) is read again at other horizontal scales: the
+ * recogniser's errors depend on glyph width, so another scale often gets the failing line right.
+ * Lines are combined from the variants and the first combination whose check digits all verify is
+ * kept. Every line is still a real reading (no character is guessed), so this is not a repair.
+ */
+async function rereadNearMiss(
+  read: BandRead,
+  deps: ReadMrzDeps,
+  stats: ReadMrzStats,
+): Promise<{ assembled: AssembledMrz; rows: RecognizedLine[] } | null> {
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const { firstRow, lines } = read.assembled;
+  const used = read.bandRows.slice(firstRow, firstRow + lines.length);
+  const variants: string[][] = read.rows.slice(firstRow, firstRow + lines.length).map((r) => [r.text]);
+  for (const stretch of RESCALE_STRETCHES) {
+    const texts = await recognizeRows(rowImages(read.band, used, tuning, stretch), deps, stats);
+    texts.forEach((t, i) => {
+      const v = variants[i];
+      if (v && !v.includes(t.text)) v.push(t.text);
+    });
+  }
+  const combos = variants.reduce<string[][]>((acc, v) => acc.flatMap((c) => v.map((t) => [...c, t])), [[]]);
+  for (const combo of combos.slice(1)) {
+    const assembled = assembleMrz(combo);
+    if (assembled && assembled.lines.length === lines.length && deps.evaluate(assembled) >= 1) {
+      return { assembled, rows: read.rows };
+    }
+  }
+  return null;
 }
