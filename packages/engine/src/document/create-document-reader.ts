@@ -242,13 +242,21 @@ async function hasText(gray: GrayImage): Promise<boolean> {
 async function measureQuality(img: RgbImage): Promise<DocumentQuality> {
   const { gray } = await downscaleGray(img, 500);
   const { width: w, height: h, data } = gray;
+  const hist = new Uint32Array(256);
   let sum = 0;
-  let bright = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] ?? 0;
     sum += v;
-    if (v >= 250) bright++;
+    hist[v] = (hist[v] ?? 0) + 1;
   }
+  let median = 0;
+  for (let acc = 0; median < 255 && acc + (hist[median] ?? 0) < data.length / 2; median++)
+    acc += hist[median] ?? 0;
+  // Glare is saturation well above the page's own tone: a white page is not glare, a blown-out
+  // spot on a tinted one is.
+  let glarePixels = 0;
+  const glareFrom = Math.max(250, median + 25);
+  for (let v = glareFrom; v < 256; v++) glarePixels += hist[v] ?? 0;
   let lapSum = 0;
   let lapSq = 0;
   let n = 0;
@@ -269,7 +277,7 @@ async function measureQuality(img: RgbImage): Promise<DocumentQuality> {
   const mean = n ? lapSum / n : 0;
   return {
     sharpness: n ? Math.round(lapSq / n - mean * mean) : 0,
-    glare: data.length ? bright / data.length : 0,
+    glare: data.length ? glarePixels / data.length : 0,
     brightness: data.length ? sum / data.length / 255 : 0,
   };
 }

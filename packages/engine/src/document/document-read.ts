@@ -14,9 +14,13 @@ export interface PixelBox {
 }
 
 export interface DocumentQuality {
-  /** Variance of the Laplacian on a 500 px wide grey copy of the document; below ~60 is visibly blurred. */
+  /**
+   * Variance of the Laplacian on a 500 px wide grey copy of the flattened document. Relative, not
+   * calibrated: on rendered pages the MRZ still read at ~350 (Gaussian blur σ 1.5 px) and failed
+   * below ~100 (σ 2.5 px); low-resolution JPEGs score high because of compression noise.
+   */
   readonly sharpness: number;
-  /** Share of document pixels at or near saturation (0–1); glare spots raise it. */
+  /** Share of pixels saturated well above the page's median tone (0–1); a white page scores ~0. */
   readonly glare: number;
   /** Mean luminance of the document (0–1). */
   readonly brightness: number;

@@ -116,7 +116,8 @@ export async function readMrz(
       // direction will not do better, and each attempt costs recogniser runs.
       if (score > 0.3) {
         const again = await rereadNearMiss(attempt, deps, stats);
-        if (again) return { ...best, assembled: again.assembled, score: 1 };
+        if (again)
+          return { assembled: again.assembled, quarterTurns, bandQuad: quad, score: 1, rows: again.rows };
         return best;
       }
     }
