@@ -73,6 +73,18 @@ describe("synthetic TD3 passport page", () => {
     expect(read.mrz?.lines).toEqual(td3.mrzLines);
   });
 
+  it("applies EXIF orientation before reading", async () => {
+    // Pixels turned 270° clockwise; EXIF orientation 6 tells viewers to turn them 90° clockwise back.
+    const rotated = await sharp(td3.png)
+      .rotate(270)
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const read = expectOk(await reader.read(rotated));
+    expect(read.rotation).toBe(0);
+    expect(read.mrz?.lines).toEqual(td3.mrzLines);
+  });
+
   it("detects a page turned upside down", async () => {
     const { image } = await degradeDocument(td3.png, { rotate: 180 });
     const read = expectOk(await reader.read(image));

@@ -63,6 +63,8 @@ const WORK_SIZE = 1000;
 const BAND_CHAR_PX = 32;
 /** Bands OCR'd at most per orientation, to bound latency. */
 const MAX_BANDS = 3;
+/** Recogniser runs (rows) one read may spend, across bands, directions and the whole-image retry. */
+const MAX_ROWS_PER_READ = 14;
 /** Horizontal scales tried again on a near miss (the first pass uses `rowStretch`). */
 const RESCALE_STRETCHES = [1.0, 1.8];
 
@@ -93,6 +95,8 @@ export async function readMrz(
   let best: MrzReadAttempt | null = null;
   let turnedImage: RgbImage | null = null;
   for (const { band, q } of plans.slice(0, MAX_BANDS + 1)) {
+    // Bounded latency: an image that yields no MRZ after this many recognised rows will not.
+    if (stats.ocrRuns >= MAX_ROWS_PER_READ) break;
     let src = image;
     if (q === 1) {
       turnedImage ??= rotateRgb(image, 1);
