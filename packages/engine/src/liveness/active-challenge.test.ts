@@ -6,6 +6,8 @@ import {
   type ActivePrompt,
   checkActiveResponse,
   createActiveChallenge,
+  eyeOpennessFromRatio,
+  toActiveFrame,
 } from "./active-challenge.ts";
 import { cryptoRandom, gaussian, seededRandom } from "./random-source.ts";
 import { makeLoopedStillFrames } from "./synthetic-attacks.ts";
@@ -208,5 +210,22 @@ describe("checkActiveResponse", () => {
     expect(r.passed).toBe(false);
     expect(r.prompts.find((p) => p.prompt === "blink")?.performed).toBe(false);
     expect(r.prompts.find((p) => p.prompt === "smile")?.performed).toBe(false);
+  });
+});
+
+describe("face-engine adapter", () => {
+  it("maps Human's eyelid ratios to 0–1 openness (open ≈ 0.3–0.45, blink < 0.2)", () => {
+    expect(eyeOpennessFromRatio({ left: 0.4, right: 0.4 })).toBe(1);
+    expect(eyeOpennessFromRatio({ left: 0.05, right: 0.08 })).toBe(0);
+    const halfShut = eyeOpennessFromRatio({ left: 0.2, right: 0.2 });
+    expect(halfShut).toBeGreaterThan(0.25);
+    expect(halfShut).toBeLessThan(0.5);
+    const f = toActiveFrame(
+      120,
+      { pose: { yaw: -22, pitch: 3, roll: 1 }, eyes: { left: 0.3, right: 0.32 }, smile: 0.7 },
+      1,
+    );
+    expect(f).toMatchObject({ t: 120, yaw: -22, smile: 0.7, faceCount: 1 });
+    expect(f.embedding).toBeUndefined();
   });
 });

@@ -75,12 +75,18 @@ export interface FlashCheckOptions {
   readonly maxLagMs?: number;
   /** Frames this soon after a colour change are ignored (screen and exposure settle). @default 60 */
   readonly settleMs?: number;
-  /** Minimum correlation between expected and measured tint. @default 0.7 */
+  /** Minimum correlation between expected and measured tint (random wrong sequences reached 0.65 in simulation). @default 0.75 */
   readonly minCorrelation?: number;
   /** Minimum fitted chroma gain (rg-chromaticity per unit tint): rejects "no visible response". @default 0.01 */
   readonly minGain?: number;
   /** Largest background/face gain ratio still counted as face-localised. @default 0.6 */
   readonly maxGlobalRatio?: number;
+  /**
+   * Colours whose measured shift must point closest to the expected colour. Diagnostic more than
+   * decisive (skin colour and camera white balance skew individual shifts), so half by default.
+   * @default ceil(segments / 2)
+   */
+  readonly minSegmentsMatched?: number;
 }
 
 export interface FlashSegmentResult {
@@ -113,10 +119,19 @@ export interface FlashCheckResult {
 
 type Vec3 = [number, number, number];
 
-/** Expected chromaticity displacement for a flash colour: its rgb-chromaticity minus grey. */
-export function expectedTint(rgb: readonly [number, number, number]): Vec3 {
-  const s = rgb[0] + rgb[1] + rgb[2];
-  return [rgb[0] / s - 1 / 3, rgb[1] / s - 1 / 3, rgb[2] / s - 1 / 3];
+/**
+ * Expected chromaticity displacement of a surface of chromaticity `base` lit by a flash colour:
+ * the light it reflects is base ⊙ colour, so the shift points from `base` to that chromaticity.
+ * Skin reflects little blue, so a blue flash moves skin less, and differently, than grey.
+ */
+export function expectedTint(
+  rgb: readonly [number, number, number],
+  base: Vec3 = [1 / 3, 1 / 3, 1 / 3],
+): Vec3 {
+  const v = [base[0] * rgb[0], base[1] * rgb[1], base[2] * rgb[2]];
+  const s = (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0);
+  if (s <= 0) return [0, 0, 0];
+  return [(v[0] ?? 0) / s - base[0], (v[1] ?? 0) / s - base[1], (v[2] ?? 0) / s - base[2]];
 }
 
 interface RegionChroma {
@@ -253,7 +268,7 @@ export function checkFlashResponse(input: {
   const o = input.options ?? {};
   const maxLag = o.maxLagMs ?? 250;
   const settle = o.settleMs ?? 60;
-  const minCorrelation = o.minCorrelation ?? 0.7;
+  const minCorrelation = o.minCorrelation ?? 0.75;
   const minGain = o.minGain ?? 0.01;
   const maxGlobalRatio = o.maxGlobalRatio ?? 0.6;
   const measured = frames
@@ -262,12 +277,15 @@ export function checkFlashResponse(input: {
   const usable = measured.filter((m): m is typeof m & { face: Vec3 } => m.face !== null);
   const times = usable.map((m) => m.t);
   const values = usable.map((m) => m.face);
+  // Baseline skin chromaticity from the lead-in (no flash yet, whatever the lag).
+  const lead = usable.filter((m) => m.t < challenge.leadInMs);
+  const skin = meanVec3(lead.map((m) => m.face));
   let best: { lag: number; fit: Fit; expected: Vec3[]; seg: number[] } | null = null;
   for (let lag = 0; lag <= maxLag; lag += 10) {
     const seg = times.map((t) => segmentAt(challenge, t - lag));
     const expected = seg.map((s): Vec3 => {
       const sg = challenge.segments[s];
-      return sg ? expectedTint(sg.rgb) : [0, 0, 0];
+      return sg ? expectedTint(sg.rgb, skin) : [0, 0, 0];
     });
     const weights = times.map((t, k) => {
       const s = seg[k] ?? -1;
@@ -316,7 +334,7 @@ export function checkFlashResponse(input: {
     let nearest: FlashColor | null = null;
     let bestCos = -2;
     for (const [name, rgb] of palette) {
-      const c = cosine(mean, expectedTint(rgb));
+      const c = cosine(mean, expectedTint(rgb, skin));
       if (n > 0 && c > bestCos) {
         bestCos = c;
         nearest = name;
@@ -335,10 +353,11 @@ export function checkFlashResponse(input: {
   const bgUsable = measured.filter((m): m is typeof m & { background: Vec3 } => m.background !== null);
   if (bgUsable.length >= usable.length * 0.8) {
     const bt = bgUsable.map((m) => m.t);
+    const bgBase = meanVec3(bgUsable.filter((m) => m.t < challenge.leadInMs).map((m) => m.background));
     const bseg = bt.map((t) => segmentAt(challenge, t - lag));
     const bexp = bseg.map((s): Vec3 => {
       const sg = challenge.segments[s];
-      return sg ? expectedTint(sg.rgb) : [0, 0, 0];
+      return sg ? expectedTint(sg.rgb, bgBase) : [0, 0, 0];
     });
     const bw = bt.map((t, k) => {
       const sg = challenge.segments[bseg[k] ?? -1];
@@ -356,7 +375,8 @@ export function checkFlashResponse(input: {
   if (fit.correlation < minCorrelation)
     reasons.push(`correlation ${fit.correlation.toFixed(2)} < ${minCorrelation}`);
   if (fit.gain < minGain) reasons.push(`tint gain ${fit.gain.toFixed(4)} < ${minGain}`);
-  if (segmentsMatched < challenge.segments.length - 1) {
+  const minMatched = o.minSegmentsMatched ?? Math.ceil(challenge.segments.length / 2);
+  if (segmentsMatched < minMatched) {
     reasons.push(`only ${segmentsMatched}/${challenge.segments.length} colours recognised`);
   }
   if (globalRatio !== null && globalRatio > maxGlobalRatio) {
@@ -377,6 +397,18 @@ export function checkFlashResponse(input: {
     baselineFrames,
     reasons,
   };
+}
+
+/** Component-wise mean; grey when there is nothing to average. */
+function meanVec3(vs: readonly Vec3[]): Vec3 {
+  if (vs.length === 0) return [1 / 3, 1 / 3, 1 / 3];
+  const acc: Vec3 = [0, 0, 0];
+  for (const v of vs) {
+    acc[0] += v[0];
+    acc[1] += v[1];
+    acc[2] += v[2];
+  }
+  return [acc[0] / vs.length, acc[1] / vs.length, acc[2] / vs.length];
 }
 
 function lastChangeBefore(challenge: FlashChallenge, t: number): number {

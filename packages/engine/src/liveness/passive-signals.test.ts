@@ -11,7 +11,12 @@ import {
   screenMoireSignal,
 } from "./passive-signals.ts";
 import { seededRandom } from "./random-source.ts";
-import { makeLoopedStillFrames, makePrintAttack, makeScreenReplayAttack } from "./synthetic-attacks.ts";
+import {
+  makeLoopedStillFrames,
+  makePrintAttack,
+  makeScreenReplayAttack,
+  renderLoopedStillFrame,
+} from "./synthetic-attacks.ts";
 
 const fixtures = loadFaceFixtures();
 function fixture(key: string): FixtureEntry & { box: FaceBox; landmarks: Point[] } {
@@ -166,6 +171,25 @@ describe("planar-motion", () => {
       expect(s.status).toBe("measured");
       expect(s.fired).toBe(true);
     }
+  });
+
+  it("renders looped-still frames consistent with their landmarks", () => {
+    const w = 64;
+    const data = new Uint8Array(w * w * 3);
+    // One bright pixel block at a known landmark position.
+    for (let y = 30; y < 34; y++)
+      for (let x = 20; x < 24; x++) data.fill(255, 3 * (y * w + x), 3 * (y * w + x) + 3);
+    const lm: Point[] = Array.from({ length: 68 }, () => [22, 32]);
+    const [frame] = makeLoopedStillFrames({ x: 10, y: 10, width: 44, height: 44 }, lm, seededRandom(4), {
+      frames: 1,
+      jitterPx: 3,
+      landmarkNoisePx: 0,
+    });
+    if (!frame) throw new Error("no frame");
+    const out = renderLoopedStillFrame({ data, width: w, height: w }, frame);
+    const p = frame.landmarks[0] ?? [0, 0];
+    expect(out.data[3 * (Math.round(p[1]) * w + Math.round(p[0]))]).toBeGreaterThan(200);
+    expect(out.data[3 * (5 * w + 5)]).toBe(0);
   });
 
   it("is not applicable without a head turn", () => {
