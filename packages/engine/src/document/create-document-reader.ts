@@ -5,6 +5,7 @@
  */
 import sharp from "sharp";
 import { type MrzParseResult, normalizeMrzLines, parseMrz } from "../mrz/index.ts";
+import { detectTextOrientation } from "./detect-text-orientation.ts";
 import type {
   DocumentQuality,
   DocumentRead,
@@ -163,10 +164,10 @@ async function readDocument(
   }
   timings.parse = parseMs + (performance.now() - t);
 
-  const quarterTurns = attempt && mrz?.format ? attempt.quarterTurns : 0;
-  const upright = rotateRgb(doc, quarterTurns);
+  let quarterTurns = attempt && mrz?.format ? attempt.quarterTurns : 0;
+  let upright = rotateRgb(doc, quarterTurns);
   const quality = await measureQuality(upright);
-  const rotation = (quarterTurns * 90) as 0 | 90 | 180 | 270;
+  let rotation = (quarterTurns * 90) as 0 | 90 | 180 | 270;
   const quadOut: Point[] = usedQuad
     ? [...usedQuad]
     : [
@@ -197,6 +198,15 @@ async function readDocument(
       };
     }
     mrz = null;
+    // No MRZ to tell which way is up (a card front): ask the printed text instead.
+    const o0 = performance.now();
+    const orientation = await detectTextOrientation(doc, recognizer);
+    timings.ocr += performance.now() - o0;
+    if (orientation) {
+      quarterTurns = orientation.quarterTurns;
+      upright = rotateRgb(doc, quarterTurns);
+      rotation = (quarterTurns * 90) as 0 | 90 | 180 | 270;
+    }
   }
 
   t = performance.now();
@@ -234,9 +244,15 @@ function scaleQuad(q: Quad, s: number): Quad {
   return [m(q[0]), m(q[1]), m(q[2]), m(q[3])];
 }
 
-/** A plain photo has no text lines; a document page has several. */
+/** A plain photo has no text lines; a document page has several (in one of two quarter turns). */
 async function hasText(gray: GrayImage): Promise<boolean> {
-  return findTextLines(gray).length >= 3;
+  // Several lines made of several glyphs each; photos yield a few long edges with one or two runs.
+  const texty = (g: GrayImage) => findTextLines(g).filter((l) => l.glyphs >= 6).length >= 3;
+  if (texty(gray)) return true;
+  const { width: w, height: h, data } = gray;
+  const turned = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) turned[x * h + (h - 1 - y)] = data[y * w + x] ?? 0;
+  return texty({ width: h, height: w, data: turned });
 }
 
 async function measureQuality(img: RgbImage): Promise<DocumentQuality> {

@@ -116,6 +116,14 @@ describe("synthetic TD1 card", () => {
     const asBack = await reader.read(td1.front.png, { side: "back" });
     expect(asBack.kind).toBe("unreadable");
   });
+
+  it("turns a front upright from its printed text", async () => {
+    const { image } = await degradeDocument(td1.front.png, { rotate: 90, jpegQuality: 85 });
+    const read = expectOk(await reader.read(image, { side: "front" }));
+    expect(read.rotation).toBe(270);
+    expect(read.portrait?.box.x).toBeLessThan(td1.front.width * 0.2);
+    expect(read.portrait?.box.width).toBeLessThan(td1.front.width * 0.5);
+  });
 });
 
 describe("UTOPIA specimens", () => {
