@@ -152,10 +152,16 @@ async function readDocument(
   if (attempt) {
     mrz = parseAssembled(attempt.assembled, now);
     if (!checkDigitsVerify(mrz) && options.repair !== false) {
-      const fixed = repairMrz(normalizeMrzLines(attempt.assembled.lines).lines, (lines) => {
-        const parsed = parseMrz(lines, { now });
-        return { valid: checkDigitsVerify(parsed), parsed };
-      });
+      const lines = normalizeMrzLines(attempt.assembled.lines).lines;
+      const aligned = lines.every((l, i) => l.length === attempt?.assembled.lines[i]?.length);
+      const fixed = repairMrz(
+        lines,
+        (candidate) => {
+          const parsed = parseMrz(candidate, { now });
+          return { valid: checkDigitsVerify(parsed), parsed };
+        },
+        aligned ? attempt.assembled.alternatives : undefined,
+      );
       if (fixed) {
         mrz = fixed.result.parsed;
         repaired = true;

@@ -159,6 +159,9 @@ async function runSynthetic(
       const same = read.mrz.lines.join("") === doc.mrzLines.join("");
       if (!same) wrongKey++;
       status = `${read.mrzRepaired ? "REPAIRED" : "VERIFIED"}${same ? "" : " WRONG"} rot${read.rotation}`;
+      if (!same) status += `  read ${read.mrz.lines.join("|")}  truth ${doc.mrzLines.join("|")}`;
+    } else if (read.kind === "unreadable" && read.partial) {
+      status += `  read ${read.partial.lines.join("|")}  truth ${doc.mrzLines.join("|")}`;
     }
     console.log(`synthetic ${String(i).padStart(3)} ${td1 ? "TD1" : "TD3"} ${JSON.stringify(d)} → ${status}`);
   }

@@ -23,6 +23,13 @@ export interface RecognizedLine {
   readonly probs: readonly number[];
   /** Mean of `probs` (0 when empty). */
   readonly confidence: number;
+  /** The recogniser's second choice per character (aligned with `text`), if any symbol scored. */
+  readonly alternatives: readonly (MrzAlternative | null)[];
+}
+
+export interface MrzAlternative {
+  readonly symbol: string;
+  readonly prob: number;
 }
 
 export interface MrzRecognizer {
@@ -106,6 +113,7 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
   function decode(data: Float32Array, offset: number, steps: number, classes: number): RecognizedLine {
     let text = "";
     const probs: number[] = [];
+    const alternatives: (MrzAlternative | null)[] = [];
     let prev = -1;
     for (let t = 0; t < steps; t++) {
       const row = offset + t * classes;
@@ -118,17 +126,35 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
           best = k;
         }
       }
-      if (best !== prev && best !== 0) {
-        const sym = symbolOf.get(best) ?? "";
-        if (sym) {
+      const sym = best !== 0 ? (symbolOf.get(best) ?? "") : "";
+      if (sym) {
+        // The runner-up symbol at this frame is the recogniser's own second guess for the character.
+        let alt = "";
+        let altP = 0;
+        for (const k of allowed) {
+          const s2 = symbolOf.get(k) ?? "";
+          const p = data[row + k] ?? 0;
+          if (k !== 0 && s2 && s2 !== sym && p > altP) {
+            altP = p;
+            alt = s2;
+          }
+        }
+        if (best !== prev) {
           text += sym;
           probs.push(bestP);
+          alternatives.push(alt ? { symbol: alt, prob: altP } : null);
+        } else {
+          // Same character over several frames: keep its most confident frame and strongest rival.
+          const i = probs.length - 1;
+          if (bestP > (probs[i] ?? 0)) probs[i] = bestP;
+          const cur = alternatives[i];
+          if (alt && (!cur || altP > cur.prob)) alternatives[i] = { symbol: alt, prob: altP };
         }
       }
       prev = best;
     }
     const confidence = probs.length ? probs.reduce((a, b) => a + b, 0) / probs.length : 0;
-    return { text, probs, confidence };
+    return { text, probs, confidence, alternatives };
   }
 
   return {

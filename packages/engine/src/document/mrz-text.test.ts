@@ -68,6 +68,20 @@ describe("repairMrz", () => {
     expect(fixed?.position).toEqual({ line: 1, index: 5, from: "O", to: "0" });
   });
 
+  it("fixes two doubtful characters when the recogniser proposed both", () => {
+    const line2 = td3[1] ?? "";
+    const damaged = [td3[0] ?? "", `L89B9O2C3${line2.slice(9)}`];
+    expect(repairMrz(damaged, parse)).toBeNull();
+    const alternatives = [
+      Array.from(td3[0] ?? "", () => null),
+      Array.from(line2, () => null as string | null),
+    ];
+    const second = alternatives[1] ?? [];
+    second[3] = "8";
+    second[5] = "0";
+    expect(repairMrz(damaged, parse, alternatives)?.lines).toEqual(td3);
+  });
+
   it("refuses when no single substitution helps", () => {
     const line2 = td3[1] ?? "";
     const damaged = [td3[0] ?? "", `X8989O2C3${line2.slice(9)}`];

@@ -23,24 +23,33 @@ export function cleanMrzRow(text: string): string {
  * of the `<` filler, so the longest filler run absorbs the difference; otherwise pad or cut the end.
  */
 export function fitRowLength(row: string, target: number): string {
-  let s = row;
-  while (s.length !== target) {
-    const runs = [...s.matchAll(/<{2,}/g)];
+  return fitRowWithSource(row, target).text;
+}
+
+/** As fitRowLength, plus for each output character the index it came from in `row` (−1 if inserted). */
+export function fitRowWithSource(row: string, target: number): { text: string; source: number[] } {
+  const chars = [...row];
+  const source = chars.map((_, i) => i);
+  while (chars.length !== target) {
+    const text = chars.join("");
+    const runs = [...text.matchAll(/<{2,}/g)];
     const longest = runs.reduce<RegExpMatchArray | null>(
       (best, m) => (!best || m[0].length > best[0].length ? m : best),
       null,
     );
-    if (s.length < target) {
-      if (longest && longest.index !== undefined)
-        s = `${s.slice(0, longest.index)}<${s.slice(longest.index)}`;
-      else s = `${s}<`;
-    } else if (longest && longest.index !== undefined && longest[0].length > 2) {
-      s = s.slice(0, longest.index) + s.slice(longest.index + 1);
+    if (chars.length < target) {
+      const at = longest?.index ?? chars.length;
+      chars.splice(at, 0, "<");
+      source.splice(at, 0, -1);
+    } else if (longest?.index !== undefined && longest[0].length > 2) {
+      chars.splice(longest.index, 1);
+      source.splice(longest.index, 1);
     } else {
-      s = s.slice(0, target);
+      chars.length = target;
+      source.length = target;
     }
   }
-  return s;
+  return { text: chars.join(""), source };
 }
 
 /** Character classes per position: d = digit or filler, a = letter or filler, x = anything. */
@@ -125,7 +134,15 @@ export interface AssembledMrz {
   readonly lines: readonly string[];
   /** Index of the first row used, in the input order. */
   readonly firstRow: number;
+  /** Per line and position, the recogniser's second-choice character, when known. */
+  readonly alternatives: readonly (readonly (string | null)[])[];
 }
+
+/** Second choices per recognised row, aligned with the row text (see RecognizedLine.alternatives). */
+export type RowAlternatives = readonly ({ readonly symbol: string; readonly prob: number } | null)[];
+
+/** Second choices below this probability are noise, not a real doubt of the recogniser. */
+const MIN_ALTERNATIVE_PROB = 0.02;
 
 function layoutFor(rows: readonly string[]): MrzLayout | null {
   const lens = rows.map((r) => r.length);
@@ -153,7 +170,10 @@ function mrzLikeness(rows: readonly string[], layout: MrzLayout): number {
  * Picks the consecutive rows that form the most MRZ-like block (3×30, 2×36 or 2×44 characters, with
  * some tolerance), fits their lengths and fixes letter/digit positions. Null when no block fits.
  */
-export function assembleMrz(rowsIn: readonly string[]): AssembledMrz | null {
+export function assembleMrz(
+  rowsIn: readonly string[],
+  rowAlternatives?: readonly RowAlternatives[],
+): AssembledMrz | null {
   const rows = rowsIn.map(cleanMrzRow);
   let best: { a: AssembledMrz; score: number } | null = null;
   for (const count of [3, 2]) {
@@ -163,14 +183,37 @@ export function assembleMrz(rowsIn: readonly string[]): AssembledMrz | null {
       if (!layout || LINE_COUNT[layout] !== count) continue;
       const score = mrzLikeness(group, layout) + (count === 3 ? 4 : 0);
       if (best && score <= best.score) continue;
-      const fitted = group.map((r) => fitRowLength(r, LINE_LENGTH[layout]));
-      best = { a: { layout, lines: coerceMrzCharacters(fitted, layout), firstRow: i }, score };
+      const fitted = group.map((r) => fitRowWithSource(r, LINE_LENGTH[layout]));
+      const alternatives = fitted.map((f, li) => {
+        const alts = rowAlternatives?.[i + li];
+        // Cleaning must not have changed the row, or positions no longer line up.
+        if (
+          !alts ||
+          alts.length !== (rowsIn[i + li] ?? "").length ||
+          alts.length !== (group[li] ?? "").length
+        ) {
+          return f.source.map(() => null);
+        }
+        return f.source.map((src) => {
+          const alt = src >= 0 ? alts[src] : null;
+          return alt && alt.prob >= MIN_ALTERNATIVE_PROB ? alt.symbol : null;
+        });
+      });
+      const lines = coerceMrzCharacters(
+        fitted.map((f) => f.text),
+        layout,
+      );
+      best = { a: { layout, lines, firstRow: i, alternatives }, score };
     }
   }
   return best?.a ?? null;
 }
 
-/** Usual OCR confusions between letters and digits in OCR-B (both directions). */
+/**
+ * OCR confusions between letters and digits that recognisers really make on OCR-B (both directions);
+ * the list of ml-stack.md plus G/6. A/4 and T/7 are left out: they are rare misreads but, as extra
+ * candidates, they made correct repairs ambiguous.
+ */
 const CONFUSABLE: Record<string, readonly string[]> = {
   "0": ["O", "D", "Q"],
   O: ["0"],
@@ -187,10 +230,6 @@ const CONFUSABLE: Record<string, readonly string[]> = {
   B: ["8"],
   "6": ["G"],
   G: ["6"],
-  "4": ["A"],
-  A: ["4"],
-  "7": ["T"],
-  T: ["7"],
 };
 
 export interface RepairResult<T> {
@@ -205,29 +244,66 @@ export interface RepairResult<T> {
 }
 
 /**
- * Tries every single look-alike substitution and keeps one only if it makes the parse valid and no
- * other single substitution does too (an ambiguous repair is refused). Repairs can produce
- * valid-but-wrong reads, so callers must mark them and never accept one on its own.
+ * Tries every single substitution, from the look-alike table and from the recogniser's own second
+ * choices, and keeps one only if it makes the parse valid and no other single substitution does too
+ * (an ambiguous repair is refused). When no single substitution works, pairs of the recogniser's
+ * second choices are tried the same way (two doubtful characters in one alphanumeric number is the
+ * common failure). Repairs can produce valid-but-wrong reads, so callers must mark them and never
+ * accept one on its own.
  */
 export function repairMrz<T extends { readonly valid: boolean }>(
   lines: readonly string[],
   parse: (lines: readonly string[]) => T,
+  alternatives?: readonly (readonly (string | null)[])[],
 ): RepairResult<T> | null {
-  let found: RepairResult<T> | null = null;
-  let distinct = 0;
+  const apply = (subs: readonly { line: number; index: number; to: string }[]) => {
+    const out = [...lines];
+    for (const sub of subs) {
+      const line = out[sub.line] ?? "";
+      out[sub.line] = line.slice(0, sub.index) + sub.to + line.slice(sub.index + 1);
+    }
+    return out;
+  };
+  const singles: { r: RepairResult<T>; byModel: boolean }[] = [];
+  const seen = new Set<string>();
+  const modelSubs: { line: number; index: number; from: string; to: string }[] = [];
   for (let li = 0; li < lines.length; li++) {
     const line = lines[li] ?? "";
     for (let i = 0; i < line.length; i++) {
       const from = line[i] ?? "";
-      for (const to of CONFUSABLE[from] ?? []) {
-        const candidate = [...lines];
-        candidate[li] = line.slice(0, i) + to + line.slice(i + 1);
+      const alt = alternatives?.[li]?.[i];
+      if (alt && alt !== from) modelSubs.push({ line: li, index: i, from, to: alt });
+      for (const to of new Set([...(CONFUSABLE[from] ?? []), ...(alt && alt !== from ? [alt] : [])])) {
+        const candidate = apply([{ line: li, index: i, to }]);
+        const key = candidate.join("\n");
+        if (seen.has(key)) continue;
+        seen.add(key);
         const result = parse(candidate);
         if (!result.valid) continue;
-        distinct++;
-        if (distinct > 1) return null;
-        found = { lines: candidate, result, position: { line: li, index: i, from, to } };
+        singles.push({
+          r: { lines: candidate, result, position: { line: li, index: i, from, to } },
+          byModel: to === alt,
+        });
       }
+    }
+  }
+  // Unique, or unique among the substitutions the recogniser itself proposed; otherwise refuse.
+  if (singles.length === 1) return singles[0]?.r ?? null;
+  const proposed = singles.filter((x) => x.byModel);
+  if (singles.length > 1) return proposed.length === 1 ? (proposed[0]?.r ?? null) : null;
+  let found: RepairResult<T> | null = null;
+  let distinct = 0;
+  for (let a = 0; a < modelSubs.length; a++) {
+    for (let b = a + 1; b < modelSubs.length; b++) {
+      const sa = modelSubs[a];
+      const sb = modelSubs[b];
+      if (!sa || !sb || (sa.line === sb.line && sa.index === sb.index)) continue;
+      const candidate = apply([sa, sb]);
+      const result = parse(candidate);
+      if (!result.valid) continue;
+      distinct++;
+      if (distinct > 1) return null;
+      found = { lines: candidate, result, position: sa };
     }
   }
   return found;

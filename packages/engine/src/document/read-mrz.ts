@@ -230,7 +230,10 @@ async function readBand(band: RgbImage, deps: ReadMrzDeps, stats: ReadMrzStats):
   if (lineImages.length === 0) return null;
   for (const [i, img] of lineImages.entries()) deps.debug?.(`row${i}`, img);
   const rows = await recognizeRows(lineImages, deps, stats);
-  const assembled = assembleMrz(rows.map((r) => r.text));
+  const assembled = assembleMrz(
+    rows.map((r) => r.text),
+    rows.map((r) => r.alternatives),
+  );
   if (!assembled) return null;
   return { assembled, rows, band, bandRows };
 }
