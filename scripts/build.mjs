@@ -1,6 +1,7 @@
 // Builds the deployables: the server bundle (API, CLI, workers) with esbuild.
 // Workspace packages (@verimat/*) are bundled from source; every other package stays external.
 
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -18,6 +19,9 @@ const externalizeDeps = {
     });
   },
 };
+
+// Chunk names are content hashes: clear old ones so dist/ holds exactly this build.
+fs.rmSync(path.join(serverDir, "dist"), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

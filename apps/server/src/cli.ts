@@ -15,6 +15,7 @@ import {
   type SetOptions,
   setCompanyCommand,
 } from "./cli/company-commands.ts";
+import { compareCommand, readDocumentCommand } from "./cli/engine-commands.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 
@@ -72,6 +73,17 @@ config
   .command("list")
   .requiredOption("--company <id>", "company id")
   .action((opts: { company: string }) => withRuntime((rt) => listConfigsCommand(rt, opts)));
+
+program
+  .command("compare")
+  .description("face match of image pairs: one JSON line per pair {path_a, path_b, similarity, match}")
+  .requiredOption("--pairs <file.csv>", "CSV with columns path_a,path_b (paths relative to the file)")
+  .action((opts: { pairs: string }) => compareCommand(opts, print));
+program
+  .command("read-document")
+  .description("read identity documents: one JSON line per file {file, document_type, mrz, person}")
+  .argument("<files...>", "image files")
+  .action((files: string[]) => readDocumentCommand(files, print));
 
 function readJsonFile(file: string): unknown {
   try {
