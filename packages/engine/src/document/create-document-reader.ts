@@ -132,10 +132,12 @@ async function readDocument(
     parseMs += performance.now() - p0;
     return s;
   };
-  const deps = { recognizer, evaluate, debug: options.debug, tuning: options.tuning };
+  // A card front rarely carries an MRZ: look, but spend less on it.
+  const rowBudget = hints.side === "front" ? 6 : 14;
+  const deps = { recognizer, evaluate, debug: options.debug, tuning: options.tuning, rowBudget };
   let attempt = await readMrz(doc, deps, stats);
   // A wrong quad can cut the MRZ off: retry on the whole image before giving up.
-  if (quad && (!attempt || attempt.score < 1)) {
+  if (quad && hints.side !== "front" && (!attempt || attempt.score < 1)) {
     const whole = await readMrz(image, deps, stats);
     if (whole && (!attempt || whole.score > attempt.score)) {
       attempt = whole;
@@ -183,7 +185,8 @@ async function readDocument(
         [0, image.height],
       ];
 
-  const expectsMrz = hints.side === "back" || hints.side === "passport";
+  const expectsMrz =
+    hints.side === "back" || hints.side === "passport" || (!hints.side && hints.documentType === "passport");
   if (!mrz || !checkDigitsVerify(mrz)) {
     const looksLikeDocument = usedQuad !== null || attempt !== null || (await hasText(small.gray));
     if (!looksLikeDocument) {

@@ -40,6 +40,7 @@ export interface DocumentTimings {
 export interface DocumentReadHints {
   /** "front" of a TD1 card has no MRZ; "back" and "passport" must have one. */
   readonly side?: "front" | "back" | "passport";
+  /** Identomat document type; "passport" without a side means an MRZ is expected. */
   readonly documentType?: string;
 }
 

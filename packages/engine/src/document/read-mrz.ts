@@ -39,6 +39,8 @@ export interface ReadMrzDeps {
   /** Optional sink for band/row crops while debugging. */
   readonly debug?: (name: string, img: RgbImage) => void;
   readonly tuning?: Partial<MrzTuning>;
+  /** Recogniser runs (rows) this read may spend. @default 14 */
+  readonly rowBudget?: number;
 }
 
 /** Geometry of the row crops handed to the recogniser (exposed for the evaluation script). */
@@ -96,7 +98,7 @@ export async function readMrz(
   let turnedImage: RgbImage | null = null;
   for (const { band, q } of plans.slice(0, MAX_BANDS + 1)) {
     // Bounded latency: an image that yields no MRZ after this many recognised rows will not.
-    if (stats.ocrRuns >= MAX_ROWS_PER_READ) break;
+    if (stats.ocrRuns >= (deps.rowBudget ?? MAX_ROWS_PER_READ)) break;
     let src = image;
     if (q === 1) {
       turnedImage ??= rotateRgb(image, 1);
