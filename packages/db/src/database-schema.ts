@@ -85,7 +85,26 @@ export interface SessionEventsTable {
   created_at: number;
 }
 
+export interface JobsTable {
+  id: string;
+  queue: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  result: string | null;
+  dedupe_key: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
+  jobs: JobsTable;
   companies: CompaniesTable;
   api_keys: ApiKeysTable;
   configurations: ConfigurationsTable;

@@ -1,12 +1,14 @@
 import type { Kysely, Migration, MigrationProvider } from "kysely";
 import type { DbCapabilities } from "../db-capabilities.ts";
 import * as m0001 from "./0001-initial.ts";
+import * as m0002 from "./0002-jobs.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
 
 /** Ordered, append-only: never edit a shipped migration, add the next one. */
 const MIGRATIONS: Record<string, Step> = {
   "0001-initial": m0001,
+  "0002-jobs": m0002,
 };
 
 export function migrationProvider(caps: DbCapabilities): MigrationProvider {

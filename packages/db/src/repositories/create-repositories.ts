@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../database-schema.ts";
 import { createCompanyRepository } from "./company-repository.ts";
 import { createConfigurationRepository } from "./configuration-repository.ts";
+import { createJobRepository } from "./job-repository.ts";
 import { createMediaRepository } from "./media-repository.ts";
 import { createSessionEventRepository } from "./session-event-repository.ts";
 import { createSessionRepository } from "./session-repository.ts";
@@ -13,6 +14,7 @@ export function createRepositories(db: Kysely<Database>) {
     sessions: createSessionRepository(db),
     media: createMediaRepository(db),
     events: createSessionEventRepository(db),
+    jobs: createJobRepository(db),
   };
 }
 
