@@ -105,7 +105,7 @@ export async function readMrz(
       src = turnedImage;
     }
     const f = src.width / (q === 1 ? gray.height : gray.width);
-    const crop = cropBand(src, band, f);
+    const crop = cropBand(src, widenToRows(src, band, f), f);
     const flipFirst = isUpperHalf(band, q === 1 ? gray.width : gray.height);
     for (const flip of flipFirst ? [true, false] : [false, true]) {
       const bandImg = flip ? rotateRgb(crop, 2) : crop;
@@ -146,6 +146,26 @@ function rotateGray(g: GrayImage): GrayImage {
 function isUpperHalf(band: MrzBand, height: number): boolean {
   const cy = band.origin[1] + band.axisY[1] * (band.height / 2) + band.axisX[1] * (band.length / 2);
   return cy < height * 0.42;
+}
+
+/**
+ * Line lengths from moments run short when a line ends in faint fillers, and the band can then cut
+ * the MRZ off. If a row of text reaches the band's end, extend the band on that side (once).
+ */
+function widenToRows(src: RgbImage, band: MrzBand, f: number): MrzBand {
+  const crop = cropBand(src, band, f);
+  const rows = segmentBandRows(rgbToGray(crop), BAND_CHAR_PX);
+  const margin = BAND_CHAR_PX * 0.8;
+  const touchesLeft = rows.some((r) => r.left < margin);
+  const touchesRight = rows.some((r) => r.right > crop.width - margin);
+  if (!touchesLeft && !touchesRight) return band;
+  const ext = 8 * band.charHeight;
+  const shift = touchesLeft ? ext : 0;
+  return {
+    ...band,
+    origin: [band.origin[0] - band.axisX[0] * shift, band.origin[1] - band.axisX[1] * shift],
+    length: band.length + shift + (touchesRight ? ext : 0),
+  };
 }
 
 function cropBand(src: RgbImage, band: MrzBand, f: number): RgbImage {
