@@ -5,6 +5,7 @@
  */
 export * from "./aamva/index.ts";
 export * from "./barcode/index.ts";
+export * from "./decision/index.ts";
 export * from "./document/index.ts";
 export * from "./face/index.ts";
 // Liveness has its own geometry types (FaceBox) that differ from the face engine's.
