@@ -2,18 +2,19 @@ import { describe, expect, it } from "vitest";
 import { type DecisionInput, type DecisionPolicy, decide } from "./decide.ts";
 
 const policy: DecisionPolicy = { acceptSimilarity: 0.85, rejectSimilarity: 0.15, minAge: 18 };
+const doc: NonNullable<DecisionInput["document"]> = {
+  read: "ok",
+  mrzValid: true,
+  expired: false,
+  ageYears: 30,
+  fieldsMismatch: false,
+  typeAllowed: true,
+  countryAllowed: true,
+  portraitFound: true,
+};
 const good: DecisionInput = {
   required: { document: true, face: true, liveness: true },
-  document: {
-    read: "ok",
-    mrzValid: true,
-    expired: false,
-    ageYears: 30,
-    fieldsMismatch: false,
-    typeAllowed: true,
-    countryAllowed: true,
-    portraitFound: true,
-  },
+  document: doc,
   face: { outcome: "ok" },
   similarity: 0.97,
   liveness: { activePassed: true, flashPassed: true, attackSignals: [] },
