@@ -211,6 +211,7 @@ async function main(): Promise<void> {
   let wrong = 0;
   let withTruth = 0;
   let totalMs = 0;
+  const perImage: number[] = [];
   const stageTotals = { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0 };
   for (const file of files) {
     debugFile = path.basename(file).replace(/\W+/g, "_");
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
     if (read.kind === "ok" || read.kind === "unreadable" || read.kind === "no_document") {
       ms = read.timings.total;
       totalMs += ms;
+      perImage.push(ms);
       for (const k of Object.keys(stageTotals) as (keyof typeof stageTotals)[])
         stageTotals[k] += read.timings[k];
     }
@@ -270,7 +272,12 @@ async function main(): Promise<void> {
   const per = Object.entries(stageTotals)
     .map(([k, v]) => `${k} ${Math.round(v / n)}`)
     .join(", ");
-  console.log(`ms per image: ${Math.round(totalMs / n)} (${per})`);
+  const sorted = [...perImage].sort((a, b) => a - b);
+  const pct = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  console.log(
+    `ms per image: mean ${Math.round(totalMs / n)}, median ${pct(0.5)}, p90 ${pct(0.9)} (mean per stage: ${per})`,
+  );
   await reader.dispose();
 }
 
