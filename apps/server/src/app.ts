@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, createSecretBox } from "@verimat/core";
 import { createRepositories, type DatabaseHandle } from "@verimat/db";
+import { createDbJobQueue, type JobQueue } from "@verimat/jobs";
 import type { MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
@@ -14,6 +15,7 @@ import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { demoPageRoutes } from "./routes/demo-page.ts";
 import { externalApiRoutes } from "./routes/external-api.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { createConfigurationService } from "./services/configuration-service.ts";
@@ -27,6 +29,8 @@ export interface AppDeps {
   clock: Clock;
   masterKey: Buffer;
   rateLimiter?: RateLimiter;
+  /** Background jobs; defaults to the durable job table in the same database. */
+  jobs?: JobQueue;
   /** The demo company's raw key, when the demo page is enabled. */
   demoCompanyKey?: string | undefined;
   /** Pino logger options, or false to silence (tests). */
@@ -39,6 +43,7 @@ export interface App {
     companies: ReturnType<typeof createCompanyService>;
     sessions: ReturnType<typeof createSessionService>;
     configurations: ReturnType<typeof createConfigurationService>;
+    jobs: JobQueue;
   };
 }
 
@@ -61,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     idleMs: config.sessionIdleMs,
   });
   const rateLimiter = deps.rateLimiter ?? createMemoryRateLimiter(config.beginRateLimitPerMinute);
+  const jobs = deps.jobs ?? createDbJobQueue({ jobs: repos.jobs, clock });
 
   const http = Fastify({
     logger:
@@ -98,8 +104,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     hmacTimestampWindowMs: config.hmacTimestampWindowMs,
   });
   await http.register(widgetPageRoutes, { sessions });
+  await http.register(widgetApiRoutes, {
+    sessions,
+    companies,
+    jobs,
+    uploadLimitBytes: config.uploadLimitBytes,
+  });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions, configurations } };
+  return { http, services: { companies, sessions, configurations, jobs } };
 }

@@ -19,6 +19,8 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Largest accepted body on the JSON/form API, in bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  /** Largest accepted widget upload (one image or video), in bytes. */
+  UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(10_000).default(20_971_520),
   /** begin/ calls per company per minute. */
   BEGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** An opened session expires after this many minutes without activity. */
@@ -42,6 +44,7 @@ export interface Config {
   publicUrl: string;
   logLevel: z.infer<typeof ZEnv>["LOG_LEVEL"];
   bodyLimitBytes: number;
+  uploadLimitBytes: number;
   beginRateLimitPerMinute: number;
   sessionIdleMs: number;
   hmacTimestampWindowMs: number;
@@ -69,6 +72,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     publicUrl,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
     beginRateLimitPerMinute: e.BEGIN_RATE_LIMIT_PER_MINUTE,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     hmacTimestampWindowMs: e.HMAC_TIMESTAMP_WINDOW_SECONDS * 1_000,

@@ -5,6 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import {
   AppError,
   assertTransition,
@@ -51,6 +52,7 @@ export const MEDIA_KINDS = [
   "face-video",
   "face-document",
   "general-document",
+  "liveness-frame",
 ] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
@@ -295,6 +297,92 @@ export function createSessionService(deps: SessionServiceDeps) {
       };
       await repos.media.insert(rec);
       return rec;
+    },
+
+    /** Streams an upload into the media store, then indexes it; a failed stream leaves nothing behind. */
+    async putMediaStream(
+      s: SessionRecord,
+      kind: MediaKind,
+      body: AsyncIterable<Buffer>,
+      contentType: () => string,
+    ): Promise<MediaRecord> {
+      const id = randomHexId();
+      const key = `${mediaPrefix(s)}/${kind}-${id}`;
+      const stored = await media.put(key, Readable.from(body));
+      const rec: MediaRecord = {
+        id,
+        sessionToken: s.token,
+        companyId: s.companyId,
+        kind,
+        storageKey: key,
+        contentType: contentType(),
+        size: stored.size,
+        sha256: stored.sha256,
+        createdAt: clock.now(),
+      };
+      await repos.media.insert(rec);
+      return rec;
+    },
+
+    async listMedia(s: SessionRecord): Promise<MediaRecord[]> {
+      return repos.media.listBySession(s.token);
+    },
+
+    async appendEvent(s: SessionRecord, type: string, data: Record<string, unknown> = {}): Promise<void> {
+      await repos.events.append({
+        sessionToken: s.token,
+        companyId: s.companyId,
+        type,
+        data,
+        createdAt: clock.now(),
+      });
+    },
+
+    /** Advances past step `index` if it is the current one (activity counts too). */
+    async completeStep(s: SessionRecord, index: number): Promise<SessionRecord> {
+      if (s.status !== "in_progress" || s.submittedAt !== null) throw new AppError("SESSION_CLOSED");
+      if (index !== s.currentStep) throw new AppError("STEP_OUT_OF_ORDER");
+      const now = clock.now();
+      const ok = await repos.sessions.update(
+        s.token,
+        s.version,
+        { currentStep: index + 1, lastActivityAt: now },
+        now,
+      );
+      if (!ok)
+        throw new AppError("STEP_OUT_OF_ORDER", { message: "The session changed meanwhile; reload it" });
+      const step = s.effectiveSteps[index];
+      await repos.events.append({
+        sessionToken: s.token,
+        companyId: s.companyId,
+        type: "step.completed",
+        data: { index, type: step?.type ?? "" },
+        createdAt: now,
+      });
+      return (await repos.sessions.find(s.token)) ?? s;
+    },
+
+    /** The person finished every step: from now on the session waits for the decision, and never expires. */
+    async submit(s: SessionRecord): Promise<SessionRecord> {
+      if (s.status !== "in_progress") throw new AppError("SESSION_CLOSED");
+      if (s.submittedAt !== null) return s;
+      const now = clock.now();
+      const ok = await repos.sessions.update(
+        s.token,
+        s.version,
+        { submittedAt: now, lastActivityAt: now },
+        now,
+      );
+      if (!ok)
+        throw new AppError("STEP_OUT_OF_ORDER", { message: "The session changed meanwhile; reload it" });
+      await repos.events.append({
+        sessionToken: s.token,
+        companyId: s.companyId,
+        type: "session.submitted",
+        data: {},
+        createdAt: now,
+      });
+      return (await repos.sessions.find(s.token)) ?? s;
     },
 
     async getMedia(

@@ -54,6 +54,14 @@ export const SESSION_ERRORS = defineErrorCodes({
   SESSION_TRANSITION_INVALID: { status: 409, message: "The session cannot change to that state" },
   /** The session is no longer in progress (finished, expired or refused). */
   SESSION_CLOSED: { status: 409, message: "The session is closed" },
+  /** Widget API: the session token is unknown. The widget shows its "link not valid" page. */
+  SESSION_UNKNOWN: { status: 404, message: "Unknown session" },
+  /** Widget API: the session expired. The widget shows its "link expired" page. */
+  SESSION_EXPIRED: { status: 410, message: "The session has expired" },
+  /** Widget API: a step was completed out of order (another tab, a stale page); reload the session. */
+  STEP_OUT_OF_ORDER: { status: 409, message: "That step is not the current one" },
+  /** Widget API: the session's steps do not ask for this kind of capture. */
+  CAPTURE_NOT_ALLOWED: { status: 403, message: "This capture is not part of the session" },
 });
 
 export const COMPANY_ERRORS = defineErrorCodes({
@@ -63,6 +71,10 @@ export const COMPANY_ERRORS = defineErrorCodes({
 
 export const MEDIA_ERRORS = defineErrorCodes({
   MEDIA_NOT_FOUND: { status: 404, message: "No media of that kind for this session" },
+  /** The upload is not a JPEG, PNG or WebP image (or MP4/WebM video where a video is expected). */
+  MEDIA_TYPE_INVALID: { status: 415, message: "The file is not an accepted image or video" },
+  /** The upload exceeds the per-file limit. */
+  UPLOAD_TOO_LARGE: { status: 413, message: "The file is too large" },
 });
 
 export const INTERNAL_ERRORS = defineErrorCodes({

@@ -1,0 +1,182 @@
+/**
+ * The widget's API, scoped to one session token (sent as `X-Session-Token`, or `session_token` in the
+ * query for SDK-style clients). No company key ever reaches the browser: the token only lets the
+ * person read what the session allows and add captures to it.
+ * @module
+ */
+import fastifyMultipart from "@fastify/multipart";
+import { AppError, allowedDocumentTypes, type TSessionFlags } from "@verimat/core";
+import type { SessionRecord } from "@verimat/db";
+import type { JobQueue } from "@verimat/jobs";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { sniffMediaType } from "../http/sniff-media.ts";
+import type { CompanyService } from "../services/company-service.ts";
+import { isMediaKind, type MediaKind, type SessionService } from "../services/session-service.ts";
+
+export interface WidgetApiDeps {
+  sessions: SessionService;
+  companies: CompanyService;
+  jobs: JobQueue;
+  /** Largest accepted file per upload. */
+  uploadLimitBytes: number;
+}
+
+/** Which capture kinds each step type accepts. */
+const CAPTURES_BY_STEP: Record<string, readonly MediaKind[]> = {
+  "identity-document": ["card-front", "card-back", "passport"],
+  liveness: ["face", "face-video", "liveness-frame"],
+  "face-document": ["face-document"],
+  "general-document": ["general-document"],
+};
+
+const VIDEO_KINDS: readonly MediaKind[] = ["face-video"];
+
+function tokenOf(request: FastifyRequest): string {
+  const header = request.headers["x-session-token"];
+  const q = (request.query as Record<string, unknown> | undefined)?.session_token;
+  const token = typeof header === "string" ? header : typeof q === "string" ? q : "";
+  return token;
+}
+
+export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, deps) => {
+  const { sessions } = deps;
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: deps.uploadLimitBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
+  });
+
+  async function load(request: FastifyRequest, options: { open?: boolean } = {}): Promise<SessionRecord> {
+    const s = await sessions.find(tokenOf(request));
+    if (!s) throw new AppError("SESSION_UNKNOWN");
+    if (s.status === "expired") throw new AppError("SESSION_EXPIRED");
+    if (options.open && s.status === "in_progress") {
+      const ua = request.headers["user-agent"] ?? "";
+      return sessions.open(s, { remoteAddress: request.ip, userAgent: ua.slice(0, 500), countryCode: "" });
+    }
+    return s;
+  }
+
+  function requireCapturing(s: SessionRecord): void {
+    if (s.status !== "in_progress" || s.submittedAt !== null) throw new AppError("SESSION_CLOSED");
+  }
+
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+  });
+
+  /** Everything the widget needs to run the session: steps, permissions, language, hand-back. */
+  app.get("/api/widget/session", async (request) => {
+    const s = await load(request, { open: true });
+    const company = await deps.companies.require(s.companyId);
+    const flags = s.flags as TSessionFlags;
+    return {
+      status: s.status,
+      phase: s.status !== "in_progress" ? "done" : s.submittedAt !== null ? "processing" : "capturing",
+      language: typeof flags.language === "string" ? flags.language : null,
+      currentStep: s.currentStep,
+      steps: s.effectiveSteps.map((step, index) => ({
+        index,
+        type: String(step.type),
+        flags: step.flags ?? {},
+        ...(typeof step.title === "string" ? { title: step.title } : {}),
+        done: index < s.currentStep,
+      })),
+      documentTypes: allowedDocumentTypes(flags),
+      documentCountries: flags.document_countries ?? [],
+      liveness: flags.liveness === true,
+      returnUrl: flags.return_url ?? null,
+      // postMessage target: the company's first allowed origin; null lets the widget use its referrer.
+      parentOrigin: company.allowedOrigins[0] ?? null,
+      allowedOrigins: company.allowedOrigins,
+      switchDeviceUrl: flags.switch_device_url ?? null,
+      restrictUrlSharing: flags.restrict_url_sharing === true,
+      skipDesktop: flags.skip_desktop === true,
+      requireHdMedia: flags.requireHdMedia === true,
+      branding: (company.settings.branding as Record<string, unknown> | undefined) ?? {},
+    };
+  });
+
+  /** Consent: agreeing completes the agreement step; refusing ends the session as `disagreed`. */
+  app.post<{ Body: { agree?: unknown } }>("/api/widget/consent", async (request) => {
+    const s = await load(request);
+    requireCapturing(s);
+    const body = request.body as { agree?: unknown } | undefined;
+    if (typeof body?.agree !== "boolean")
+      throw new AppError("PARAM_INVALID", { message: "agree must be true or false" });
+    if (!body.agree) {
+      const after = await sessions.transition(s.token, "disagreed", "user");
+      return { status: after.status };
+    }
+    const index = s.effectiveSteps.findIndex((step) => step.type === "agreement");
+    const after = index === s.currentStep ? await sessions.completeStep(s, index) : s;
+    return { status: after.status, currentStep: after.currentStep };
+  });
+
+  app.post<{ Params: { index: string } }>("/api/widget/steps/:index/complete", async (request) => {
+    const s = await load(request);
+    const index = Number(request.params.index);
+    if (!Number.isInteger(index) || index < 0 || index >= s.effectiveSteps.length) {
+      throw new AppError("PARAM_INVALID", { message: "no such step" });
+    }
+    const after = await sessions.completeStep(s, index);
+    return { currentStep: after.currentStep };
+  });
+
+  /** One capture per request, streamed to storage; the type is sniffed from the bytes. */
+  app.post<{ Params: { kind: string } }>("/api/widget/captures/:kind", async (request, reply) => {
+    const s = await load(request);
+    requireCapturing(s);
+    const kind = request.params.kind;
+    if (!isMediaKind(kind))
+      throw new AppError("CAPTURE_NOT_ALLOWED", { message: `unknown capture kind ${kind}` });
+    const allowed = s.effectiveSteps.some((step) => CAPTURES_BY_STEP[String(step.type)]?.includes(kind));
+    if (!allowed) throw new AppError("CAPTURE_NOT_ALLOWED");
+    if (!request.isMultipart())
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
+    const file = await request.file({ limits: { fileSize: deps.uploadLimitBytes, files: 1 } });
+    if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+    let sniffed: string | null = null;
+    async function* checked(): AsyncGenerator<Buffer> {
+      let head = Buffer.alloc(0);
+      for await (const chunk of file?.file ?? []) {
+        const buf = chunk as Buffer;
+        if (sniffed === null) {
+          head = Buffer.concat([head, buf]);
+          if (head.length < 12) continue;
+          sniffed = sniffMediaType(head);
+          const wantsVideo = VIDEO_KINDS.includes(kind as MediaKind);
+          if (!sniffed || sniffed.startsWith("video/") !== wantsVideo)
+            throw new AppError("MEDIA_TYPE_INVALID");
+          yield head;
+          continue;
+        }
+        yield buf;
+      }
+      // Over the limit the parser stops the stream early and marks it truncated.
+      if (file?.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
+      if (sniffed === null) throw new AppError("MEDIA_TYPE_INVALID");
+    }
+    const stream = checked();
+    // The content type is known once the first bytes went through, before the index row is written.
+    const rec = await sessions.putMediaStream(s, kind, stream, () => sniffed ?? "application/octet-stream");
+    await sessions.touch(s);
+    await sessions.appendEvent(s, "capture.stored", { kind, size: rec.size });
+    return reply.code(201).send({ id: rec.id, kind, size: rec.size });
+  });
+
+  /** The person is done: the session now waits for the engine's decision. */
+  app.post("/api/widget/submit", async (request) => {
+    const s = await load(request);
+    if (s.status !== "in_progress") return { status: s.status, phase: "done" };
+    const after = await sessions.submit(s);
+    await deps.jobs.enqueue("verify", { token: s.token }, { dedupeKey: `verify:${s.token}` });
+    return { status: after.status, phase: "processing" };
+  });
+
+  app.get("/api/widget/status", async (request) => {
+    const s = await load(request);
+    return {
+      status: s.status,
+      phase: s.status !== "in_progress" ? "done" : s.submittedAt !== null ? "processing" : "capturing",
+    };
+  });
+};
