@@ -11,3 +11,4 @@ export * from "./face/index.ts";
 // Liveness has its own geometry types (FaceBox) that differ from the face engine's.
 export * as liveness from "./liveness/index.ts";
 export * from "./mrz/index.ts";
+export * from "./pipeline/index.ts";

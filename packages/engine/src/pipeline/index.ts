@@ -1,0 +1,8 @@
+export {
+  type Capture,
+  sideMapFromMrz,
+  type VerifyEngines,
+  type VerifyInput,
+  type VerifyOutput,
+  verifyCaptures,
+} from "./verify-captures.ts";

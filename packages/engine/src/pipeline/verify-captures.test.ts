@@ -1,0 +1,128 @@
+/**
+ * The whole verification on generated documents: a TD3 data page rendered with one photo of a person
+ * as its portrait, and a different photo of the same person (or of someone else) as the selfie.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "../document/fixtures/render-document.ts";
+import { createDocumentReader, type DocumentReader } from "../document/index.ts";
+import { createFaceEngine, DEFAULT_MATCH_THRESHOLDS, type FaceEngine } from "../face/index.ts";
+import { type VerifyInput, verifyCaptures } from "./verify-captures.ts";
+
+const faces = path.resolve(import.meta.dirname, "../../../../../shared/eval/faces");
+if (!existsSync(faces)) throw new Error(`test data missing: ${faces}`);
+const img = (f: string) => readFileSync(path.join(faces, f));
+
+let face: FaceEngine;
+let documents: DocumentReader;
+let passport: Buffer;
+let expiredPassport: Buffer;
+
+const base = (captures: VerifyInput["captures"]): VerifyInput => ({
+  captures,
+  required: { document: true, face: true, liveness: false },
+  documentTypes: [],
+  documentCountries: [],
+  now: new Date("2026-11-25T12:00:00Z"),
+  policy: {
+    acceptSimilarity: DEFAULT_MATCH_THRESHOLDS.accept,
+    rejectSimilarity: DEFAULT_MATCH_THRESHOLDS.reject,
+    minAge: 18,
+  },
+});
+
+beforeAll(async () => {
+  [face, documents] = await Promise.all([createFaceEngine(), createDocumentReader()]);
+  passport = (await renderTd3DataPage(SAMPLE_TD3_FIELDS, { portrait: img("deepface/img1.jpg") })).png;
+  expiredPassport = (
+    await renderTd3DataPage(
+      { ...SAMPLE_TD3_FIELDS, expiryDate: "240101" },
+      { portrait: img("deepface/img1.jpg") },
+    )
+  ).png;
+}, 120_000);
+
+afterAll(async () => {
+  face?.dispose();
+  await documents?.dispose();
+});
+
+describe("verifyCaptures", () => {
+  it("approves the document holder and fills the result fields", async () => {
+    const out = await verifyCaptures(
+      base([
+        { kind: "passport", bytes: passport },
+        { kind: "face", bytes: img("deepface/img2.jpg") },
+      ]),
+      { face, documents },
+    );
+    expect(out.decision).toMatchObject({ status: "approved", reasons: [] });
+    expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
+    expect(out.documentType).toBe("passport");
+    expect(out.person).toMatchObject({
+      last_name: "MUSTERMANN",
+      first_name: "ERIKA",
+      document_number: "C01X00T47",
+      sex: "F",
+      age: 43,
+    });
+    expect(out.idCardFront).toMatchObject({
+      Surname_en_US: "MUSTERMANN",
+      Document_Number_en_US: "C01X00T47",
+      Date_of_Birth_en_US: "8/12/1983",
+    });
+    expect(out.faceImages).toBe(1);
+    expect(Object.keys(out.timings)).toEqual(
+      expect.arrayContaining(["document.passport", "face.live", "face.portrait"]),
+    );
+  });
+
+  it("rejects someone else holding the document", async () => {
+    const out = await verifyCaptures(
+      base([
+        { kind: "passport", bytes: passport },
+        { kind: "face", bytes: img("deepface/img3.jpg") },
+      ]),
+      { face, documents },
+    );
+    expect(out.decision.status).toBe("rejected");
+    expect(out.decision.rejectReason.value).toBe("face_mismatch");
+    expect(out.similarity).toBeLessThan(DEFAULT_MATCH_THRESHOLDS.reject);
+  });
+
+  it("rejects an expired document and a liveness session without its challenge frames", async () => {
+    const expired = await verifyCaptures(
+      base([
+        { kind: "passport", bytes: expiredPassport },
+        { kind: "face", bytes: img("deepface/img2.jpg") },
+      ]),
+      { face, documents },
+    );
+    expect(expired.decision.reasons).toContain("document_expired");
+    const noLiveness = await verifyCaptures(
+      {
+        ...base([
+          { kind: "passport", bytes: passport },
+          { kind: "face", bytes: img("deepface/img2.jpg") },
+        ]),
+        required: { document: true, face: true, liveness: true },
+      },
+      { face, documents },
+    );
+    expect(noLiveness.decision.status).toBe("rejected");
+    expect(noLiveness.decision.reasons).toContain("capture_missing");
+  });
+
+  it("rejects a session whose document images hold no document", async () => {
+    const out = await verifyCaptures(
+      base([
+        { kind: "passport", bytes: img("deepface/img2.jpg") },
+        { kind: "face", bytes: img("deepface/img2.jpg") },
+      ]),
+      { face, documents },
+    );
+    expect(out.decision.status).not.toBe("approved");
+    expect(out.person).toEqual({});
+  });
+});
