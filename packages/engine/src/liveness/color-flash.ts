@@ -82,9 +82,9 @@ export interface FlashCheckOptions {
   /** Largest background/face gain ratio still counted as face-localised. @default 0.6 */
   readonly maxGlobalRatio?: number;
   /**
-   * Colours whose measured shift must point closest to the expected colour. Diagnostic more than
-   * decisive (skin colour and camera white balance skew individual shifts), so half by default.
-   * @default ceil(segments / 2)
+   * Colours whose measured shift must point closest to the expected (skin-weighted) colour. In
+   * simulation genuine responses missed at most one colour, while wrong sequences that happened to
+   * correlate above 0.6 missed two or more. @default segments − 1
    */
   readonly minSegmentsMatched?: number;
 }
@@ -181,7 +181,6 @@ function segmentAt(challenge: FlashChallenge, t: number): number {
 interface Fit {
   correlation: number;
   gain: number;
-  residuals: Vec3[];
   weights: number[];
 }
 
@@ -193,7 +192,6 @@ function fitTint(times: number[], values: Vec3[], expected: Vec3[], weights: num
   let num = 0;
   let denE = 0;
   let denY = 0;
-  const residuals: Vec3[] = values.map(() => [0, 0, 0]);
   for (let c = 0; c < 3; c++) {
     const y = values.map((v) => v[c] ?? 0);
     const e = expected.map((v) => v[c] ?? 0);
@@ -204,14 +202,11 @@ function fitTint(times: number[], values: Vec3[], expected: Vec3[], weights: num
       num += w * (yr[k] ?? 0) * (er[k] ?? 0);
       denE += w * (er[k] ?? 0) ** 2;
       denY += w * (yr[k] ?? 0) ** 2;
-      const res = residuals[k];
-      if (res) res[c] = yr[k] ?? 0;
     }
   }
   return {
     correlation: denE > 0 && denY > 0 ? num / Math.sqrt(denE * denY) : 0,
     gain: denE > 0 ? num / denE : 0,
-    residuals,
     weights,
   };
 }
@@ -280,7 +275,7 @@ export function checkFlashResponse(input: {
   // Baseline skin chromaticity from the lead-in (no flash yet, whatever the lag).
   const lead = usable.filter((m) => m.t < challenge.leadInMs);
   const skin = meanVec3(lead.map((m) => m.face));
-  let best: { lag: number; fit: Fit; expected: Vec3[]; seg: number[] } | null = null;
+  let best: { lag: number; fit: Fit; seg: number[] } | null = null;
   for (let lag = 0; lag <= maxLag; lag += 10) {
     const seg = times.map((t) => segmentAt(challenge, t - lag));
     const expected = seg.map((s): Vec3 => {
@@ -294,7 +289,7 @@ export function checkFlashResponse(input: {
       return since < settle ? 0 : 1;
     });
     const fit = fitTint(times, values, expected, weights);
-    if (!best || fit.correlation > best.fit.correlation) best = { lag, fit, expected, seg };
+    if (!best || fit.correlation > best.fit.correlation) best = { lag, fit, seg };
   }
   const reasons: string[] = [];
   const baselineFrames = usable.filter((m) => m.t < challenge.leadInMs).length;
@@ -375,7 +370,7 @@ export function checkFlashResponse(input: {
   if (fit.correlation < minCorrelation)
     reasons.push(`correlation ${fit.correlation.toFixed(2)} < ${minCorrelation}`);
   if (fit.gain < minGain) reasons.push(`tint gain ${fit.gain.toFixed(4)} < ${minGain}`);
-  const minMatched = o.minSegmentsMatched ?? Math.ceil(challenge.segments.length / 2);
+  const minMatched = o.minSegmentsMatched ?? challenge.segments.length - 1;
   if (segmentsMatched < minMatched) {
     reasons.push(`only ${segmentsMatched}/${challenge.segments.length} colours recognised`);
   }

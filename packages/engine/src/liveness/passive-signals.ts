@@ -1,21 +1,25 @@
 /**
  * Passive presentation-attack signals and their combination.
  *
- * Gating policy (which signals may decide "attack" on their own). A signal gates only if, on
- * the evaluation in eval-liveness.ts, it flagged none of the genuine captures (shared/eval
- * faces, the Silent-Face live capture and Foreman video frames) while catching attacks:
- * - screen-moire (gate): isolated luma spectral peak in the face. Caught every synthetic print
- *   and screen replay; no genuine capture came near the threshold. Misses screens/prints whose
- *   pattern the camera does not resolve or aliases to coarse bands (the real tablet replay).
- * - frame-edges (gate): straight edges closing a rectangle around the face on ≥ 3 sides. Catches
- *   the real tablet replay and the synthetic attacks with the instrument edge in view; the
- *   genuine margin is small (windows and door frames behind a head), so its threshold is high.
- * - planar-motion (gate, multi-frame only): landmarks of a head turn fit a homography (a flat
- *   photo or screen moved in 3-D) with a residual far below a real head's parallax.
- * - print-halftone (advisory): chroma spectral peak; Foreman's chroma artefacts come close.
- * - tonal-range (advisory): dynamic range and saturation; lighting moves these as much.
- * - model-advisory (advisory): Human's antispoof/liveness numbers, which do not separate
- *   attacks from genuine captures here (see shared/reference/ml-stack.md).
+ * Gating policy: a signal may decide "attack" on its own only if, in eval-liveness.ts, it fired
+ * on none of the 127 genuine captures (70 shared/eval stills, the Silent-Face live capture, 56
+ * Foreman frames) while catching attacks. Figures from that run:
+ * - screen-moire (gate): isolated luma spectral peak in the face. Genuine max prominence 1.05,
+ *   threshold 1.25. Fired on 67/70 synthetic prints, 65/70 synthetic screens, 140/140 close-up
+ *   variants. Missed both real attacks (0.81, 0.80): their patterns are not resolved by the camera.
+ * - frame-edges (gate): straight edges closing a rectangle around the face on ≥ 3 sides. Genuine
+ *   max 0.75 (window frames behind a head), threshold 0.78: a thin margin. Catches the real tablet
+ *   replay (0.81), 67/70 synthetic screens, 41/70 synthetic prints; nothing once the instrument's
+ *   edges are out of view.
+ * - planar-motion (gate, multi-frame only): homography residual of a head turn's landmarks.
+ *   Foreman windows ≥ 0.096 inter-ocular distances, threshold 0.07; photos swung ±25–30° stay
+ *   ≤ 0.058 (generator landmarks) and 0.017–0.033 (face-engine landmarks on rendered frames).
+ * - print-halftone (advisory): chroma spectral peak; genuine MJPEG frames reach 1.33 against a
+ *   threshold of 1.45, too close to gate.
+ * - tonal-range (advisory): face saturation; fires on both real attacks and no genuine capture,
+ *   but two attack samples validate nothing and lighting moves it as much.
+ * - model-advisory (advisory): Human's antispoof/liveness numbers fired on 30/127 genuine
+ *   captures and on neither real attack (see also shared/reference/ml-stack.md).
  */
 import { frameEdgeSignal } from "./frame-edge-signal.ts";
 import { fitAffine, fitHomography, rmsResidual } from "./homography.ts";
