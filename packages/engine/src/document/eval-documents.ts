@@ -1,6 +1,7 @@
 /**
  * MRZ reading evaluation over shared/eval/documents. Run:
  *   npx tsx packages/engine/src/document/eval-documents.ts [--debug DIR] [--only SUBSTRING] [--synthetic N]
+ *     [--stretch X] [--thickness Y]   (row-crop geometry of the first recognition pass)
  * (`--synthetic N` instead renders N random documents with random degradations and checks each read.)
  * Prints, per image, PassportEye's baseline score, our outcome and timings; then the share of images
  * whose MRZ check digits all verify (unrepaired, and with the one-substitution repair), wrong key
@@ -44,6 +45,8 @@ const argValue = (name: string) => {
 const debugDir = argValue("--debug");
 const only = argValue("--only");
 const synthetic = Number(argValue("--synthetic") ?? 0);
+const stretch = argValue("--stretch");
+const thickness = argValue("--thickness");
 
 const UTOPIA_TD3: Expected = {
   number: "L898902C3",
@@ -184,6 +187,10 @@ async function main(): Promise<void> {
   let rowsRecognised = 0;
   const reader = await createDocumentReader({
     repair: true,
+    tuning: {
+      ...(stretch ? { rowStretch: Number(stretch) } : {}),
+      ...(thickness ? { rowThickness: Number(thickness) } : {}),
+    },
     debug: (name, img) => {
       if (name.startsWith("row")) rowsRecognised++;
       if (!debugDir) return;
