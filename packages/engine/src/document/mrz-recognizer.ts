@@ -81,6 +81,15 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
   }
   const inputName = session.inputNames[0] ?? "x";
   const outputName = session.outputNames[0] ?? "";
+  // One throw-away run so that the first real request does not pay for onnxruntime's lazy set-up.
+  try {
+    const warm = await session.run({
+      [inputName]: new ort.Tensor("float32", new Float32Array(3 * REC_HEIGHT * 320), [1, 3, REC_HEIGHT, 320]),
+    });
+    for (const t of Object.values(warm)) t.dispose();
+  } catch (cause) {
+    throw new AppError("UNAVAILABLE", { detail: "PP-OCRv4 recognition model failed its first run", cause });
+  }
 
   // Classes the decoder may emit: blank, the MRZ alphabet, filler look-alikes and space (a separator).
   const allowed: number[] = [0];
