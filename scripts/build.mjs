@@ -28,6 +28,7 @@ await build({
   entryPoints: {
     main: path.join(serverDir, "src/main.ts"),
     cli: path.join(serverDir, "src/cli.ts"),
+    "verify-worker": path.join(serverDir, "src/verification/verify-worker.ts"),
   },
   outdir: path.join(serverDir, "dist"),
   bundle: true,

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, createSecretBox } from "@verimat/core";
 import { createRepositories, type DatabaseHandle } from "@verimat/db";
-import { createDbJobQueue, type JobQueue } from "@verimat/jobs";
+import { createDbJobQueue, type DbJobQueue } from "@verimat/jobs";
 import type { MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
@@ -30,7 +30,7 @@ export interface AppDeps {
   masterKey: Buffer;
   rateLimiter?: RateLimiter;
   /** Background jobs; defaults to the durable job table in the same database. */
-  jobs?: JobQueue;
+  jobs?: DbJobQueue;
   /** The demo company's raw key, when the demo page is enabled. */
   demoCompanyKey?: string | undefined;
   /** Pino logger options, or false to silence (tests). */
@@ -43,7 +43,7 @@ export interface App {
     companies: ReturnType<typeof createCompanyService>;
     sessions: ReturnType<typeof createSessionService>;
     configurations: ReturnType<typeof createConfigurationService>;
-    jobs: JobQueue;
+    jobs: DbJobQueue;
   };
 }
 

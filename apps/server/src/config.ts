@@ -29,6 +29,8 @@ const ZEnv = z.object({
   HMAC_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** base64 of 32 bytes; seals stored secrets. Absent: generated once into DATA_DIR/master.key. */
   MASTER_KEY: z.string().optional(),
+  /** Verification threads in this process (0: this process does no verification work). */
+  VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Create the demo company and demo page on an empty database. */
   DEMO: bool.default(true),
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
@@ -51,6 +53,8 @@ export interface Config {
   masterKey: string | undefined;
   demo: boolean;
   trustProxy: boolean;
+  /** undefined: one per CPU. */
+  verifyThreads: number | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -79,5 +83,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     masterKey: e.MASTER_KEY,
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
+    verifyThreads: e.VERIFY_THREADS,
   });
 }

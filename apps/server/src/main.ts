@@ -11,6 +11,7 @@ import { loadConfig } from "./config.ts";
 import { openRuntime } from "./runtime.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { ensureDemoCompany } from "./services/demo-company.ts";
+import { startVerification } from "./verification/start-verification.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -33,6 +34,18 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, ...runtime, demoCompanyKey: demo?.demo.company_key });
   const log = app.http.log;
 
+  const verification =
+    config.verifyThreads === 0
+      ? null
+      : startVerification({
+          sessions: app.services.sessions,
+          companies: app.services.companies,
+          jobs: app.services.jobs,
+          clock: runtime.clock,
+          threads: config.verifyThreads,
+          log,
+        });
+
   const sweeper = setInterval(() => {
     app.services.sessions.expireDue().catch((err: unknown) => log.error({ err }, "expiry sweep failed"));
   }, 30_000);
@@ -48,6 +61,7 @@ async function main(): Promise<void> {
     force.unref();
     app.http
       .close()
+      .then(() => verification?.stop())
       .then(() => runtime.database.close())
       .then(() => {
         process.stdout.write("verimat stopped\n");

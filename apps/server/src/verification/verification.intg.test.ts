@@ -1,0 +1,111 @@
+/**
+ * A session end to end through the widget API and the verification worker (a real engine thread):
+ * begin → consent → passport photo page + selfie → submit → decision in the result API.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "@verimat/engine/fixtures";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { multipartBody } from "../testing/multipart.ts";
+import { createTestApp, type TestApp } from "../testing/test-app.ts";
+import { startVerification, type VerificationWorker } from "./start-verification.ts";
+
+const faces = path.resolve(import.meta.dirname, "../../../../../shared/eval/faces");
+if (!existsSync(faces)) throw new Error(`test data missing: ${faces}`);
+
+let t: TestApp;
+let worker: VerificationWorker;
+let key: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  key = (await t.company()).company_key;
+  worker = startVerification({
+    sessions: t.services.sessions,
+    companies: t.services.companies,
+    jobs: t.services.jobs,
+    clock: t.clock,
+    threads: 1,
+    pollMs: 50,
+    log: t.http.log,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+});
+
+async function session(selfie: string) {
+  const begin = await t.http.inject({
+    method: "POST",
+    url: "/begin/",
+    payload: { company_key: key, flags: { liveness: false, document_types: ["passport"] } },
+  });
+  const token = JSON.parse(begin.body) as string;
+  const h = { "x-session-token": token };
+  await t.http.inject({ method: "GET", url: "/api/widget/session", headers: h });
+  await t.http.inject({ method: "POST", url: "/api/widget/consent", headers: h, payload: { agree: true } });
+  const page = await renderTd3DataPage(SAMPLE_TD3_FIELDS, {
+    portrait: readFileSync(path.join(faces, "deepface/img1.jpg")),
+  });
+  for (const [kind, data] of [
+    ["passport", page.png],
+    ["face", readFileSync(path.join(faces, selfie))],
+  ] as const) {
+    const mp = multipartBody([], [["image", "x", data]]);
+    const up = await t.http.inject({
+      method: "POST",
+      url: `/api/widget/captures/${kind}`,
+      body: mp.body,
+      headers: { ...h, "content-type": mp.contentType },
+    });
+    expect(up.statusCode, up.body).toBe(201);
+  }
+  for (const i of [1, 2])
+    await t.http.inject({ method: "POST", url: `/api/widget/steps/${i}/complete`, headers: h });
+  expect((await t.http.inject({ method: "POST", url: "/api/widget/submit", headers: h })).json().phase).toBe(
+    "processing",
+  );
+  return token;
+}
+
+async function decided(token: string) {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const r = (
+      await t.http.inject({
+        method: "POST",
+        url: "/external-api/result/",
+        payload: { company_key: key, session_token: token },
+      })
+    ).json();
+    if (r.result !== "in_progress") return r;
+    if (Date.now() > deadline) throw new Error("no decision in time");
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+it("approves the passport holder and reports what it read", async () => {
+  const r = await decided(await session("deepface/img2.jpg"));
+  expect(r).toMatchObject({
+    result: "approved",
+    document_type: "passport",
+    name: "ERIKA MUSTERMANN",
+    face_images: 1,
+    reject_reason: { value: "", description: "" },
+    person: { last_name: "MUSTERMANN", document_number: "C01X00T47", age: 43 },
+    id_card_front: { Surname_en_US: "MUSTERMANN" },
+  });
+  expect(r.similarity).toBeGreaterThan(0.85);
+}, 120_000);
+
+it("rejects someone else with face_mismatch", async () => {
+  const token = await session("deepface/img3.jpg");
+  const r = await decided(token);
+  expect(r.result).toBe("rejected");
+  expect(r.reject_reason.value).toBe("face_mismatch");
+  expect(r.reason_codes).toContain("face_mismatch");
+  const events = (await t.services.sessions.events(token)).map((e) => e.type);
+  expect(events).toContain("session.completed");
+}, 120_000);

@@ -1,0 +1,50 @@
+/**
+ * The pool of verification threads, sized to the CPU count by default: engine inference is CPU-bound
+ * and single-threaded per call, so one thread per core keeps every core busy while the event loop of
+ * the API stays free.
+ * @module
+ */
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import type { VerifyOutput } from "@verimat/engine";
+import { Piscina } from "piscina";
+import type { VerifyTask } from "./verify-worker.ts";
+
+export interface VerifyPool {
+  run(task: VerifyTask): Promise<VerifyOutput>;
+  warmUp(): Promise<void>;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Bundled, the worker is `dist/verify-worker.js` next to this code; from source (tests, tsx) it is the
+ * `.ts` file, run through tsx's loader.
+ */
+function workerFile(): { filename: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) {
+    return { filename: fileURLToPath(new URL("./verify-worker.ts", here)), execArgv: ["--import", "tsx"] };
+  }
+  return { filename: fileURLToPath(new URL("./verify-worker.js", here)), execArgv: [] };
+}
+
+export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
+  const size = Math.max(1, options.size ?? os.availableParallelism());
+  const { filename, execArgv } = workerFile();
+  const pool = new Piscina({
+    filename,
+    execArgv,
+    minThreads: size,
+    maxThreads: size,
+    idleTimeout: 60 * 60_000,
+  });
+  return {
+    size,
+    run: (task) => pool.run(task) as Promise<VerifyOutput>,
+    async warmUp() {
+      await Promise.all(Array.from({ length: size }, () => pool.run(null, { name: "warmUp" })));
+    },
+    close: () => pool.destroy(),
+  };
+}
