@@ -4,5 +4,16 @@
  * the full engine.
  * @module
  */
-export { type Decision, type DecisionInput, type DecisionPolicy, decide, REASON_CODES, type ReasonCode } from "./decision/index.ts";
-export { DEFAULT_MATCH_THRESHOLDS, distanceToSimilarity, type MatchThresholds } from "./face/compare-embeddings.ts";
+export {
+  type Decision,
+  type DecisionInput,
+  type DecisionPolicy,
+  decide,
+  REASON_CODES,
+  type ReasonCode,
+} from "./decision/index.ts";
+export {
+  DEFAULT_MATCH_THRESHOLDS,
+  distanceToSimilarity,
+  type MatchThresholds,
+} from "./face/compare-embeddings.ts";
