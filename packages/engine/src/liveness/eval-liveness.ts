@@ -120,8 +120,31 @@ for (const [key, fx] of synthSources) {
           pixelPitchPx: 0.9,
         }),
     ],
+    // Realistic distances: a camera pixel spans ~2 screen pixels or ~1.4 halftone cells, with more
+    // optical blur, so the patterns are barely resolved, as in the real attacks. Slow to render:
+    // only for the first 20 sources.
+    [
+      "synth-screen-far",
+      () =>
+        makeScreenReplayAttack(img, fx.box, fx.landmarks, seededRandom(seed++), {
+          pixelPitchPx: 0.5,
+          supersample: 8,
+          opticalBlurPx: 0.8,
+        }),
+    ],
+    [
+      "synth-print-fine",
+      () =>
+        makePrintAttack(img, fx.box, fx.landmarks, seededRandom(seed++), {
+          cellPx: 0.7,
+          supersample: 5,
+          opticalBlurPx: 0.8,
+        }),
+    ],
   ] as const;
+  const sourceIndex = synthSources.findIndex(([k]) => k === key);
   for (const [species, make] of variants) {
+    if (sourceIndex >= 20 && (species === "synth-screen-far" || species === "synth-print-fine")) continue;
     const a = await make();
     record(`${key} (${species})`, species, a.image, a.face, null);
     if (engine) {

@@ -128,6 +128,7 @@ async function capture(
   shade: (x: number, y: number) => [number, number, number],
   rng: RandomSource,
   noiseSigma: number,
+  blurSigma: number,
 ): Promise<RgbImage> {
   const out = new Uint8Array(w * h * 3);
   const inv = 1 / (ss * ss);
@@ -152,7 +153,7 @@ async function capture(
     }
   }
   const blurred = await sharp(out, { raw: { width: w, height: h, channels: 3 } })
-    .blur(0.55)
+    .blur(Math.max(0.3, blurSigma))
     .raw()
     .toBuffer();
   return jpegRoundTrip({ data: new Uint8Array(blurred), width: w, height: h }, 90);
@@ -165,8 +166,10 @@ export interface PrintAttackOptions {
   readonly cellPx?: number;
   /** Printed photo height as a fraction of the frame height. @default random in [0.65, 0.85] */
   readonly coverage?: number;
-  /** Supersampling per captured pixel. @default 4 */
+  /** Supersampling per captured pixel (raise it for cells under 1 px). @default 4 */
   readonly supersample?: number;
+  /** Optical blur σ in captured pixels. @default 0.55 */
+  readonly opticalBlurPx?: number;
 }
 
 /**
@@ -246,7 +249,7 @@ export async function makePrintAttack(
       ((light[0] ?? 1) + (light[1] ?? 0) * (u / crop.w - 0.5) + (light[2] ?? 0) * (v / crop.h - 0.5)) * grain;
     return [255 * (refl[0] ?? 0) * lit, 255 * (refl[1] ?? 0) * lit, 255 * (refl[2] ?? 0) * lit];
   };
-  const image = await capture(W, H, ss, shade, rng, 2);
+  const image = await capture(W, H, ss, shade, rng, 2, options.opticalBlurPx ?? 0.55);
   return {
     species: "print",
     image,
@@ -265,8 +268,10 @@ export interface ScreenAttackOptions {
   readonly coverage?: number;
   /** Rotation of the screen in the image, degrees. @default random in ±6 (never under 1) */
   readonly angleDeg?: number;
-  /** @default 5 */
+  /** Supersampling per captured pixel (raise it for pitches under 1 px). @default 5 */
   readonly supersample?: number;
+  /** Optical blur σ in captured pixels. @default 0.55 */
+  readonly opticalBlurPx?: number;
 }
 
 /**
@@ -345,7 +350,7 @@ export async function makeScreenReplayAttack(
     }
     return out;
   };
-  const image = await capture(W, H, ss, shade, rng, 2.5);
+  const image = await capture(W, H, ss, shade, rng, 2.5, options.opticalBlurPx ?? 0.55);
   return {
     species: "screen-replay",
     image,
