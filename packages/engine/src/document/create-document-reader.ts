@@ -133,7 +133,7 @@ async function readDocument(
     return s;
   };
   // A card front rarely carries an MRZ: look, but spend less on it.
-  const rowBudget = hints.side === "front" ? 6 : 14;
+  const rowBudget = hints.side === "front" ? 6 : 12;
   const deps = { recognizer, evaluate, debug: options.debug, tuning: options.tuning, rowBudget };
   let attempt = await readMrz(doc, deps, stats);
   // A wrong quad can cut the MRZ off: retry on the whole image before giving up.

@@ -39,7 +39,7 @@ export interface ReadMrzDeps {
   /** Optional sink for band/row crops while debugging. */
   readonly debug?: (name: string, img: RgbImage) => void;
   readonly tuning?: Partial<MrzTuning>;
-  /** Recogniser runs (rows) this read may spend. @default 14 */
+  /** Recogniser runs (rows) this read may spend. @default 12 */
   readonly rowBudget?: number;
 }
 
@@ -66,7 +66,7 @@ const BAND_CHAR_PX = 32;
 /** Bands OCR'd at most per orientation, to bound latency. */
 const MAX_BANDS = 3;
 /** Recogniser runs (rows) one read may spend, across bands, directions and the whole-image retry. */
-const MAX_ROWS_PER_READ = 14;
+const MAX_ROWS_PER_READ = 12;
 /** Horizontal scales tried again on a near miss (the first pass uses `rowStretch`). */
 const RESCALE_STRETCHES = [1.0, 1.8];
 
@@ -108,6 +108,7 @@ export async function readMrz(
     const crop = cropBand(src, widenToRows(src, band, f), f);
     const flipFirst = isUpperHalf(band, q === 1 ? gray.width : gray.height);
     for (const flip of flipFirst ? [true, false] : [false, true]) {
+      if (stats.ocrRuns >= (deps.rowBudget ?? MAX_ROWS_PER_READ)) break;
       const bandImg = flip ? rotateRgb(crop, 2) : crop;
       const attempt = await readBand(bandImg, deps, stats);
       if (!attempt) continue;
@@ -272,13 +273,24 @@ async function rereadNearMiss(
   stats: ReadMrzStats,
 ): Promise<{ assembled: AssembledMrz; rows: RecognizedLine[] } | null> {
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const { firstRow, lines } = read.assembled;
-  const used = read.bandRows.slice(firstRow, firstRow + lines.length);
+  const { firstRow, lines, layout } = read.assembled;
   const variants: string[][] = read.rows.slice(firstRow, firstRow + lines.length).map((r) => [r.text]);
+  // Only lines with check-digit-covered fields can fix a failing check: not the name lines.
+  const checked = layout === "TD1" ? [0, 1] : [1];
+  const used = checked.flatMap((li) => {
+    const row = read.bandRows[firstRow + li];
+    return row ? [{ li, row }] : [];
+  });
   for (const stretch of RESCALE_STRETCHES) {
-    const texts = await recognizeRows(rowImages(read.band, used, tuning, stretch), deps, stats);
+    const images = rowImages(
+      read.band,
+      used.map((u) => u.row),
+      tuning,
+      stretch,
+    );
+    const texts = await recognizeRows(images, deps, stats);
     texts.forEach((t, i) => {
-      const v = variants[i];
+      const v = variants[used[i]?.li ?? -1];
       if (v && !v.includes(t.text)) v.push(t.text);
     });
   }
