@@ -65,6 +65,8 @@ const WORK_SIZE = 1000;
 const BAND_CHAR_PX = 32;
 /** Bands OCR'd at most per orientation, to bound latency. */
 const MAX_BANDS = 3;
+/** Mean recogniser confidence above which a band's reading direction is taken as settled. */
+const CONFIDENT_READ = 0.8;
 /** Recogniser runs (rows) one read may spend, across bands, directions and the whole-image retry. */
 const MAX_ROWS_PER_READ = 12;
 /** Horizontal scales tried again on a near miss (the first pass uses `rowStretch`). */
@@ -112,17 +114,25 @@ export async function readMrz(
       const bandImg = flip ? rotateRgb(crop, 2) : crop;
       const attempt = await readBand(bandImg, deps, stats);
       if (!attempt) continue;
+      // Upright text reads with high confidence; the same band upside down does not. A confident
+      // read therefore settles the direction and the flipped attempt would only cost time.
+      const confident = meanConfidence(attempt.rows) >= CONFIDENT_READ;
+      const assembled = attempt.assembled;
+      if (!assembled) {
+        if (confident) break;
+        continue;
+      }
       const quarterTurns = ((q + (flip ? 2 : 0)) % 4) as QuarterTurn;
-      const score = deps.evaluate(attempt.assembled);
+      const score = deps.evaluate(assembled);
       const quad = bandQuadInInput(band, f, q, image);
       if (!best || score > best.score) {
-        best = { assembled: attempt.assembled, quarterTurns, bandQuad: quad, score, rows: attempt.rows };
+        best = { assembled, quarterTurns, bandQuad: quad, score, rows: attempt.rows };
       }
       if (score >= 1) return best;
-      // An MRZ-shaped read with some verifying check digits is the MRZ: other bands or the other
-      // direction will not do better, and each attempt costs recogniser runs.
-      if (score > 0.3) {
-        const again = await rereadNearMiss(attempt, deps, stats);
+      // An MRZ-shaped read that is confident or has some verifying check digits is the MRZ: other
+      // bands or the other direction will not do better, and each attempt costs recogniser runs.
+      if (score > 0.3 || confident) {
+        const again = await rereadNearMiss({ ...attempt, assembled }, deps, stats);
         if (again)
           return { assembled: again.assembled, quarterTurns, bandQuad: quad, score: 1, rows: again.rows };
         return best;
@@ -130,6 +140,16 @@ export async function readMrz(
     }
   }
   return best;
+}
+
+function meanConfidence(rows: readonly RecognizedLine[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of rows) {
+    sum += r.confidence * r.text.length;
+    n += r.text.length;
+  }
+  return n ? sum / n : 0;
 }
 
 function rankBands(gray: GrayImage): MrzBand[] {
@@ -205,7 +225,7 @@ function bandQuadInInput(band: MrzBand, f: number, q: 0 | 1, input: RgbImage): P
 }
 
 interface BandRead {
-  readonly assembled: AssembledMrz;
+  readonly assembled: AssembledMrz | null;
   readonly rows: RecognizedLine[];
   readonly band: RgbImage;
   readonly bandRows: readonly BandRow[];
@@ -257,7 +277,6 @@ async function readBand(band: RgbImage, deps: ReadMrzDeps, stats: ReadMrzStats):
     rows.map((r) => r.text),
     rows.map((r) => r.alternatives),
   );
-  if (!assembled) return null;
   return { assembled, rows, band, bandRows };
 }
 
@@ -268,7 +287,7 @@ async function readBand(band: RgbImage, deps: ReadMrzDeps, stats: ReadMrzStats):
  * kept. Every line is still a real reading (no character is guessed), so this is not a repair.
  */
 async function rereadNearMiss(
-  read: BandRead,
+  read: BandRead & { readonly assembled: AssembledMrz },
   deps: ReadMrzDeps,
   stats: ReadMrzStats,
 ): Promise<{ assembled: AssembledMrz; rows: RecognizedLine[] } | null> {
