@@ -13,6 +13,7 @@ import {
   SAMPLE_TD1_FIELDS,
   SAMPLE_TD3_FIELDS,
 } from "./fixtures/render-document.ts";
+import { readDocuments } from "./read-documents.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const evalRoot = path.resolve(here, "../../../..", "../shared/eval");
@@ -153,6 +154,26 @@ describe("UTOPIA specimens", () => {
       expect(f?.sex).toBe(want.sex);
     });
   }
+});
+
+describe("readDocuments (CLI)", () => {
+  it("gives one Identomat-shaped record per file, including unreadable files", async () => {
+    const file = path.join(utopiaDir, "passport-td3.png");
+    const missing = path.join(utopiaDir, "does-not-exist.jpg");
+    const now = () => new Date("2026-11-25T12:00:00Z");
+    const [rec, gone] = await readDocuments([file, missing], { reader, now });
+    expect(rec?.document_type).toBe("passport");
+    expect(rec?.person).toMatchObject({
+      last_name: "ERIKSSON",
+      first_name: "ANNA MARIA",
+      document_number: "L898902C3",
+      birthday: "8/12/1974",
+      document_expires: "4/15/2012",
+      sex: "F",
+      issuing_state: "UTO",
+    });
+    expect(gone).toMatchObject({ file: missing, outcome: "image_unreadable", document_type: "", person: {} });
+  });
 });
 
 describe("non-documents", () => {
