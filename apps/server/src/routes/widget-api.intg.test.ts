@@ -181,6 +181,45 @@ describe("widget API", () => {
     expect(await t.services.sessions.listMedia(s)).toEqual([]);
   });
 
+  it("issues liveness challenges only to liveness sessions and takes frames of the current one only", async () => {
+    const plain = await begin({ liveness: false });
+    const refused = await t.http.inject({
+      method: "POST",
+      url: "/api/widget/liveness/challenge",
+      headers: h(plain),
+    });
+    expect(refused.json().error.code).toBe("CAPTURE_NOT_ALLOWED");
+    const token = await begin({ liveness: true });
+    const first = (
+      await t.http.inject({ method: "POST", url: "/api/widget/liveness/challenge", headers: h(token) })
+    ).json();
+    const second = (
+      await t.http.inject({ method: "POST", url: "/api/widget/liveness/challenge", headers: h(token) })
+    ).json();
+    expect(second.nonce).not.toBe(first.nonce);
+    expect(second.flash.segments.length).toBeGreaterThanOrEqual(4);
+    const frame = (nonce: string, phase = "active", tt = "100") => {
+      const mp = multipartBody(
+        [
+          ["nonce", nonce],
+          ["phase", phase],
+          ["t", tt],
+        ],
+        [["image", "f.jpg", JPEG]],
+      );
+      return t.http.inject({
+        method: "POST",
+        url: "/api/widget/captures/liveness-frame",
+        body: mp.body,
+        headers: { ...h(token), "content-type": mp.contentType },
+      });
+    };
+    expect((await frame(first.nonce)).json().error.code).toBe("PARAM_INVALID");
+    expect((await frame(second.nonce, "sideways")).json().error.code).toBe("PARAM_INVALID");
+    expect((await frame(second.nonce, "active", "-5")).json().error.code).toBe("PARAM_INVALID");
+    expect((await frame(second.nonce)).statusCode).toBe(201);
+  });
+
   it("submits once: one verification job, and the session no longer expires while it waits", async () => {
     const token = await begin();
     await t.http.inject({ method: "GET", url: "/api/widget/session", headers: h(token) });

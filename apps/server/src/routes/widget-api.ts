@@ -7,6 +7,11 @@
 import fastifyMultipart from "@fastify/multipart";
 import { AppError, allowedDocumentTypes, type TSessionFlags } from "@verimat/core";
 import type { SessionRecord } from "@verimat/db";
+import {
+  createActiveChallenge,
+  createFlashChallenge,
+  cryptoRandom,
+} from "@verimat/engine/liveness-challenge";
 import type { JobQueue } from "@verimat/jobs";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { sniffMediaType } from "../http/sniff-media.ts";
@@ -121,6 +126,28 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
     return { currentStep: after.currentStep };
   });
 
+  /** A liveness frame names the current challenge, its phase and its capture time (fields before the file). */
+  async function frameMeta(
+    s: SessionRecord,
+    fields: unknown,
+  ): Promise<{ nonce: string; phase: "active" | "flash"; t: number }> {
+    const f = fields as Record<string, { value?: unknown } | undefined>;
+    const nonce = f.nonce?.value;
+    const phase = f.phase?.value;
+    const t = Number(f.t?.value);
+    if (phase !== "active" && phase !== "flash")
+      throw new AppError("PARAM_INVALID", { message: "phase must be active or flash" });
+    if (!Number.isFinite(t) || t < 0 || t > 10 * 60_000)
+      throw new AppError("PARAM_INVALID", { message: "t must be ms since the phase began" });
+    const challenge = await sessions.latestChallenge(s);
+    if (!challenge || typeof nonce !== "string" || nonce !== challenge.active.nonce) {
+      throw new AppError("PARAM_INVALID", {
+        message: "the frame does not belong to the current liveness challenge",
+      });
+    }
+    return { nonce, phase, t };
+  }
+
   /** One capture per request, streamed to storage; the type is sniffed from the bytes. */
   app.post<{ Params: { kind: string } }>("/api/widget/captures/:kind", async (request, reply) => {
     const s = await load(request);
@@ -157,10 +184,39 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
     }
     const stream = checked();
     // The content type is known once the first bytes went through, before the index row is written.
+    let frame: { nonce: string; phase: "active" | "flash"; t: number } | null = null;
+    if (kind === "liveness-frame") frame = await frameMeta(s, file.fields);
     const rec = await sessions.putMediaStream(s, kind, stream, () => sniffed ?? "application/octet-stream");
     await sessions.touch(s);
-    await sessions.appendEvent(s, "capture.stored", { kind, size: rec.size });
+    await sessions.appendEvent(s, "capture.stored", {
+      kind,
+      size: rec.size,
+      mediaId: rec.id,
+      ...(frame ?? {}),
+    });
     return reply.code(201).send({ id: rec.id, kind, size: rec.size });
+  });
+
+  /**
+   * A fresh liveness challenge: random prompts (active) and a random colour sequence (flash). The
+   * server keeps it and checks the submitted frames against it; a new challenge replaces the old one.
+   */
+  app.post("/api/widget/liveness/challenge", async (request) => {
+    const s = await load(request);
+    requireCapturing(s);
+    const step = s.effectiveSteps.find((x) => x.type === "liveness");
+    if (!step || (step.flags as { liveness?: unknown }).liveness !== true)
+      throw new AppError("CAPTURE_NOT_ALLOWED", { message: "this session has no liveness check" });
+    const prompts = (step.flags as { prompts?: unknown }).prompts;
+    const active = createActiveChallenge(cryptoRandom(), {
+      length:
+        typeof prompts === "number" && Number.isInteger(prompts) && prompts >= 1 && prompts <= 8
+          ? prompts
+          : 3,
+    });
+    const flash = createFlashChallenge(cryptoRandom());
+    await sessions.appendEvent(s, "liveness.challenge", { active, flash });
+    return { nonce: active.nonce, prompts: active.prompts, windowMs: active.windowMs, flash };
   });
 
   /** The person is done: the session now waits for the engine's decision. */

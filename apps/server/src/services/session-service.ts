@@ -33,6 +33,7 @@ import {
   type SessionPatch,
   type SessionRecord,
 } from "@verimat/db";
+import type { LivenessChallenge } from "@verimat/engine";
 import type { MediaStore } from "@verimat/media";
 import type { Kysely } from "kysely";
 
@@ -328,6 +329,30 @@ export function createSessionService(deps: SessionServiceDeps) {
       return repos.media.listBySession(s.token);
     },
 
+    /** The liveness challenge issued last (events keep it server-side). */
+    async latestChallenge(s: SessionRecord): Promise<LivenessChallenge | null> {
+      const events = await repos.events.list(s.token);
+      const last = events.filter((e) => e.type === "liveness.challenge").at(-1);
+      return last ? (last.data as unknown as LivenessChallenge) : null;
+    },
+
+    /** Capture metadata recorded with each upload (liveness frame phase and time), by media id. */
+    async captureMeta(
+      s: SessionRecord,
+    ): Promise<Map<string, { phase?: "active" | "flash"; t?: number; nonce?: string }>> {
+      const out = new Map<string, { phase?: "active" | "flash"; t?: number; nonce?: string }>();
+      for (const e of await repos.events.list(s.token)) {
+        if (e.type !== "capture.stored" || typeof e.data.mediaId !== "string") continue;
+        const d = e.data as { phase?: "active" | "flash"; t?: number; nonce?: string };
+        out.set(e.data.mediaId, {
+          ...(d.phase ? { phase: d.phase } : {}),
+          ...(typeof d.t === "number" ? { t: d.t } : {}),
+          ...(d.nonce ? { nonce: d.nonce } : {}),
+        });
+      }
+      return out;
+    },
+
     async appendEvent(s: SessionRecord, type: string, data: Record<string, unknown> = {}): Promise<void> {
       await repos.events.append({
         sessionToken: s.token,
@@ -384,6 +409,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       });
       return (await repos.sessions.find(s.token)) ?? s;
     },
+
+    /** The bytes of one indexed media item (null if the object is gone). */
+    readMedia: (m: MediaRecord) => media.get(m.storageKey),
 
     async getMedia(
       s: SessionRecord,

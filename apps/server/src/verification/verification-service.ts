@@ -10,6 +10,7 @@ import {
   type SessionVerification,
   type TSessionFlags,
 } from "@verimat/core";
+import type { Capture } from "@verimat/engine";
 import { DEFAULT_MATCH_THRESHOLDS } from "@verimat/engine/policy";
 import { PermanentJobError } from "@verimat/jobs";
 import type { CompanyService } from "../services/company-service.ts";
@@ -41,11 +42,21 @@ export function createVerificationService(deps: VerificationDeps) {
       const flags = s.flags as TSessionFlags;
       const types = new Set(s.effectiveSteps.map((step) => String(step.type)));
       const media = await sessions.listMedia(s);
-      const captures = [];
+      const meta = await sessions.captureMeta(s);
+      const challenge = await sessions.latestChallenge(s);
+      const captures: Capture[] = [];
       for (const m of media) {
-        const item = await sessions.getMedia(s, m.kind as Parameters<SessionService["getMedia"]>[1]);
-        if (item && item.record.id === m.id)
-          captures.push({ kind: m.kind, bytes: new Uint8Array(item.bytes) });
+        const bytes = await sessions.readMedia(m);
+        if (!bytes) continue;
+        const extra = meta.get(m.id) ?? {};
+        // Frames of an older challenge do not count towards the current one.
+        if (m.kind === "liveness-frame" && extra.nonce !== challenge?.active.nonce) continue;
+        captures.push({
+          kind: m.kind,
+          bytes: new Uint8Array(bytes),
+          ...(extra.phase ? { phase: extra.phase } : {}),
+          ...(extra.t !== undefined ? { t: extra.t } : {}),
+        });
       }
       const livenessStep = s.effectiveSteps.find((step) => step.type === "liveness");
       const settings = company.settings;
@@ -61,6 +72,7 @@ export function createVerificationService(deps: VerificationDeps) {
         documentTypes: allowedDocumentTypes(flags),
         documentCountries: flags.document_countries ?? [],
         now: clock.now(),
+        challenge,
         policy: {
           acceptSimilarity: num(settings.acceptSimilarity, DEFAULT_MATCH_THRESHOLDS.accept),
           rejectSimilarity: num(settings.rejectSimilarity, DEFAULT_MATCH_THRESHOLDS.reject),

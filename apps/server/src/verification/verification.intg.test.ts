@@ -36,11 +36,33 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function session(selfie: string) {
+async function upload(
+  h: Record<string, string>,
+  kind: string,
+  data: Buffer,
+  fields: Array<[string, string]> = [],
+) {
+  const mp = multipartBody(fields, [["image", "x", data]]);
+  const up = await t.http.inject({
+    method: "POST",
+    url: `/api/widget/captures/${kind}`,
+    body: mp.body,
+    headers: { ...h, "content-type": mp.contentType },
+  });
+  expect(up.statusCode, up.body).toBe(201);
+}
+
+async function session(
+  selfie: string,
+  options: { liveness?: boolean; beforeSubmit?: (h: Record<string, string>) => Promise<void> } = {},
+) {
   const begin = await t.http.inject({
     method: "POST",
     url: "/begin/",
-    payload: { company_key: key, flags: { liveness: false, document_types: ["passport"] } },
+    payload: {
+      company_key: key,
+      flags: { liveness: options.liveness === true, document_types: ["passport"] },
+    },
   });
   const token = JSON.parse(begin.body) as string;
   const h = { "x-session-token": token };
@@ -49,19 +71,9 @@ async function session(selfie: string) {
   const page = await renderTd3DataPage(SAMPLE_TD3_FIELDS, {
     portrait: readFileSync(path.join(faces, "deepface/img1.jpg")),
   });
-  for (const [kind, data] of [
-    ["passport", page.png],
-    ["face", readFileSync(path.join(faces, selfie))],
-  ] as const) {
-    const mp = multipartBody([], [["image", "x", data]]);
-    const up = await t.http.inject({
-      method: "POST",
-      url: `/api/widget/captures/${kind}`,
-      body: mp.body,
-      headers: { ...h, "content-type": mp.contentType },
-    });
-    expect(up.statusCode, up.body).toBe(201);
-  }
+  await upload(h, "passport", page.png);
+  await upload(h, "face", readFileSync(path.join(faces, selfie)));
+  await options.beforeSubmit?.(h);
   for (const i of [1, 2])
     await t.http.inject({ method: "POST", url: `/api/widget/steps/${i}/complete`, headers: h });
   expect((await t.http.inject({ method: "POST", url: "/api/widget/submit", headers: h })).json().phase).toBe(
@@ -109,3 +121,36 @@ it("rejects someone else with face_mismatch", async () => {
   const events = (await t.services.sessions.events(token)).map((e) => e.type);
   expect(events).toContain("session.completed");
 }, 120_000);
+
+it("rejects a replayed still photo as failing the liveness challenge", async () => {
+  const still = readFileSync(path.join(faces, "deepface/img2.jpg"));
+  const token = await session("deepface/img2.jpg", {
+    liveness: true,
+    beforeSubmit: async (h) => {
+      const c = (
+        await t.http.inject({ method: "POST", url: "/api/widget/liveness/challenge", headers: h })
+      ).json();
+      expect(c.prompts).toHaveLength(3);
+      expect(c.nonce).toMatch(/^[0-9a-f]{32}$/);
+      // A frozen photo held up to the camera: the same frame for the whole flash and prompt sequence.
+      for (let i = 0; i < 8; i++) {
+        await upload(h, "liveness-frame", still, [
+          ["nonce", c.nonce],
+          ["phase", "flash"],
+          ["t", String(i * 150)],
+        ]);
+      }
+      for (let i = 0; i < 8; i++) {
+        await upload(h, "liveness-frame", still, [
+          ["nonce", c.nonce],
+          ["phase", "active"],
+          ["t", String(i * 200)],
+        ]);
+      }
+    },
+  });
+  const r = await decided(token);
+  expect(r.result).toBe("rejected");
+  expect(r.live).toBe(false);
+  expect(r.reason_codes).toContain("liveness_failed");
+}, 180_000);

@@ -1,5 +1,6 @@
 export {
   type Capture,
+  type LivenessChallenge,
   sideMapFromMrz,
   type VerifyEngines,
   type VerifyInput,

@@ -15,12 +15,33 @@ import {
 import type { DocumentRead, DocumentReader, IdentomatPerson } from "../document/index.ts";
 import { documentTypeOf, personFromMrz } from "../document/index.ts";
 import type { FaceAnalysis, FaceEngine } from "../face/index.ts";
-import { assessPresentation, decodeRgb } from "../liveness/index.ts";
+import {
+  type ActiveChallenge,
+  type ActiveCheckResult,
+  type ActiveFrame,
+  assessPresentation,
+  checkActiveResponse,
+  checkFlashResponse,
+  decodeRgb,
+  type FlashChallenge,
+  type FlashCheckResult,
+  type FlashFrame,
+  toActiveFrame,
+} from "../liveness/index.ts";
 import type { MrzFields, MrzParseResult } from "../mrz/index.ts";
 
 export interface Capture {
   kind: string;
   bytes: Uint8Array;
+  /** Liveness frames: which part of the challenge, and capture time in ms since that part began. */
+  phase?: "active" | "flash";
+  t?: number;
+}
+
+/** The challenge the server issued for this session's liveness attempt. */
+export interface LivenessChallenge {
+  active: ActiveChallenge;
+  flash: FlashChallenge;
 }
 
 export interface VerifyInput {
@@ -32,6 +53,8 @@ export interface VerifyInput {
   documentCountries: readonly string[];
   now: Date;
   policy: DecisionPolicy;
+  /** The issued liveness challenge, when the session has one. */
+  challenge?: LivenessChallenge | null;
 }
 
 export interface VerifyEngines {
@@ -149,6 +172,11 @@ export async function verifyCaptures(input: VerifyInput, engines: VerifyEngines)
     });
   }
 
+  const liveness =
+    input.required.liveness && input.challenge
+      ? await time("liveness", () => checkLiveness(input, engines))
+      : null;
+
   const documentRead: NonNullable<DecisionInput["document"]>["read"] =
     reads.length === 0
       ? "missing"
@@ -181,9 +209,8 @@ export async function verifyCaptures(input: VerifyInput, engines: VerifyEngines)
     ...(input.required.liveness
       ? {
           liveness: {
-            // The active and flash challenges are checked from the widget's frames; none arrived here.
-            activePassed: null,
-            flashPassed: null,
+            activePassed: liveness?.active ? liveness.active.passed : null,
+            flashPassed: liveness?.flash ? liveness.flash.passed : null,
             attackSignals: [...(presentation?.gatingSignals ?? [])],
           },
         }
@@ -193,7 +220,11 @@ export async function verifyCaptures(input: VerifyInput, engines: VerifyEngines)
   const side = accepted && mrzSide ? sideMapFromMrz(accepted.fields, accepted.lines) : {};
   return {
     similarity: similarity ?? 0,
-    live: false,
+    live:
+      decision.status !== "rejected" &&
+      liveness?.active?.passed === true &&
+      liveness.flash?.passed === true &&
+      (presentation?.gatingSignals.length ?? 0) === 0,
     documentType,
     person,
     idCardFront: mrzSide && mrzSide !== "card-back" ? side : {},
@@ -210,6 +241,12 @@ export async function verifyCaptures(input: VerifyInput, engines: VerifyEngines)
       face: face ? { outcome: face.kind } : null,
       portrait: portraitFace ? { outcome: portraitFace.kind } : null,
       similarity,
+      liveness: liveness
+        ? {
+            active: liveness.active ? { ...liveness.active, frames: liveness.activeFrames } : null,
+            flash: liveness.flash,
+          }
+        : null,
       presentation: presentation
         ? {
             gating: presentation.gatingSignals,
@@ -220,5 +257,44 @@ export async function verifyCaptures(input: VerifyInput, engines: VerifyEngines)
       decisionInput,
     },
     timings,
+  };
+}
+
+interface LivenessFindings {
+  active: ActiveCheckResult | null;
+  activeFrames: number;
+  flash: FlashCheckResult | null;
+}
+
+/** Re-measures every submitted frame on the server and checks it against the issued challenge. */
+async function checkLiveness(input: VerifyInput, engines: VerifyEngines): Promise<LivenessFindings> {
+  const challenge = input.challenge;
+  if (!challenge) return { active: null, activeFrames: 0, flash: null };
+  const frames = input.captures.filter((c) => c.kind === "liveness-frame" && typeof c.t === "number");
+  const activeFrames: ActiveFrame[] = [];
+  const flashFrames: FlashFrame[] = [];
+  for (const c of frames) {
+    const a = await engines.face.analyzeFrame(c.bytes, { withEmbedding: c.phase === "active" });
+    const t = c.t ?? 0;
+    if (c.phase === "active") {
+      activeFrames.push(
+        a.kind === "ok"
+          ? toActiveFrame(t, a.frame, a.faces, a.frame.embedding)
+          : { t, yaw: 0, pitch: 0, roll: 0, eyeOpenness: 1, smile: 0, faceCount: 0 },
+      );
+    } else if (c.phase === "flash" && a.kind === "ok") {
+      flashFrames.push({ t, image: await decodeRgb(c.bytes), face: a.frame.box });
+    }
+  }
+  activeFrames.sort((x, y) => x.t - y.t);
+  flashFrames.sort((x, y) => x.t - y.t);
+  return {
+    active:
+      activeFrames.length > 0
+        ? checkActiveResponse({ challenge: challenge.active, frames: activeFrames })
+        : null,
+    activeFrames: activeFrames.length,
+    flash:
+      flashFrames.length > 0 ? checkFlashResponse({ challenge: challenge.flash, frames: flashFrames }) : null,
   };
 }
