@@ -3,6 +3,7 @@
  * @module
  */
 export {
+  checkDigitsVerify,
   createDocumentReader,
   type DocumentReader,
   type DocumentReaderOptions,
