@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     config.verifyThreads === 0
       ? null
       : startVerification({
+          database: runtime.database,
           sessions: app.services.sessions,
           companies: app.services.companies,
           jobs: app.services.jobs,

@@ -103,7 +103,15 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface CaptureAnalysesTable {
+  media_id: string;
+  session_token: string;
+  analysis: string;
+  created_at: number;
+}
+
 export interface Database {
+  capture_analyses: CaptureAnalysesTable;
   jobs: JobsTable;
   companies: CompaniesTable;
   api_keys: ApiKeysTable;

@@ -194,6 +194,12 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
       mediaId: rec.id,
       ...(frame ?? {}),
     });
+    // Analysed now, while the person goes on: the decision after the last upload only combines results.
+    await deps.jobs.enqueue(
+      "analyze",
+      { token: s.token, mediaId: rec.id },
+      { dedupeKey: `analyze:${rec.id}` },
+    );
     return reply.code(201).send({ id: rec.id, kind, size: rec.size });
   });
 

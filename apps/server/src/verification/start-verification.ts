@@ -4,6 +4,7 @@
  * @module
  */
 import type { Clock } from "@verimat/core";
+import { createRepositories, type DatabaseHandle } from "@verimat/db";
 import { createJobRunner, type DbJobQueue } from "@verimat/jobs";
 import type { FastifyBaseLogger } from "fastify";
 import type { CompanyService } from "../services/company-service.ts";
@@ -17,6 +18,7 @@ export interface VerificationWorker {
 }
 
 export function startVerification(deps: {
+  database: DatabaseHandle;
   sessions: SessionService;
   companies: CompanyService;
   jobs: DbJobQueue;
@@ -29,8 +31,21 @@ export function startVerification(deps: {
   const service = createVerificationService({
     sessions: deps.sessions,
     companies: deps.companies,
+    analyses: createRepositories(deps.database.db).analyses,
     pool,
     clock: deps.clock,
+  });
+  // Captures are analysed as they arrive; the pool queues the work, so both runners share its threads.
+  const analyzer = createJobRunner({
+    queue: deps.jobs,
+    name: "analyze",
+    clock: deps.clock,
+    concurrency: pool.size,
+    leaseMs: 60_000,
+    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    handler: (payload) => service.analyze(payload),
+    onError: (job, err) =>
+      deps.log.error({ err, jobId: job.id, attempt: job.attempts }, "capture analysis failed"),
   });
   const runner = createJobRunner({
     queue: deps.jobs,
@@ -45,11 +60,12 @@ export function startVerification(deps: {
       deps.log.error({ err, jobId: job.id, attempt: job.attempts }, "verification failed"),
   });
   pool.warmUp().catch((err: unknown) => deps.log.error({ err }, "verification models failed to load"));
+  analyzer.start();
   runner.start();
   return {
     pool,
     async stop() {
-      await runner.stop({ handBack: true });
+      await Promise.all([analyzer.stop({ handBack: true }), runner.stop({ handBack: true })]);
       await pool.close();
     },
   };

@@ -21,6 +21,7 @@ beforeAll(async () => {
   t = await createTestApp();
   key = (await t.company()).company_key;
   worker = startVerification({
+    database: t.database,
     sessions: t.services.sessions,
     companies: t.services.companies,
     jobs: t.services.jobs,
@@ -99,7 +100,15 @@ async function decided(token: string) {
 }
 
 it("approves the passport holder and reports what it read", async () => {
-  const r = await decided(await session("deepface/img2.jpg"));
+  const token = await session("deepface/img2.jpg");
+  const r = await decided(token);
+  // Each capture was analysed once (on arrival or at the decision), and the analyses are kept.
+  const rows = await t.database.db
+    .selectFrom("capture_analyses")
+    .select("media_id")
+    .where("session_token", "=", token)
+    .execute();
+  expect(rows).toHaveLength(2);
   expect(r).toMatchObject({
     result: "approved",
     document_type: "passport",

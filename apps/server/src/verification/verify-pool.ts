@@ -6,12 +6,13 @@
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import type { VerifyOutput } from "@verimat/engine";
+import type { Capture, CaptureAnalysis, VerifyOutput } from "@verimat/engine";
 import { Piscina } from "piscina";
-import type { VerifyTask } from "./verify-worker.ts";
+import type { DecideTask } from "./verify-worker.ts";
 
 export interface VerifyPool {
-  run(task: VerifyTask): Promise<VerifyOutput>;
+  analyze(capture: Capture): Promise<CaptureAnalysis>;
+  decide(task: DecideTask): Promise<VerifyOutput>;
   warmUp(): Promise<void>;
   readonly size: number;
   close(): Promise<void>;
@@ -41,7 +42,10 @@ export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
   });
   return {
     size,
-    run: (task) => pool.run(task) as Promise<VerifyOutput>,
+    // The capture's bytes move to the thread instead of being copied.
+    analyze: (capture) =>
+      pool.run(capture, { transferList: [capture.bytes.buffer as ArrayBuffer] }) as Promise<CaptureAnalysis>,
+    decide: (task) => pool.run(task, { name: "decide" }) as Promise<VerifyOutput>,
     async warmUp() {
       await Promise.all(Array.from({ length: size }, () => pool.run(null, { name: "warmUp" })));
     },

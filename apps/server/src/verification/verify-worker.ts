@@ -5,16 +5,19 @@
  * @module
  */
 import {
+  analyzeCapture,
+  type Capture,
+  type CaptureAnalysis,
   createDocumentReader,
   createFaceEngine,
   type DocumentReader,
+  decideSession,
   type FaceEngine,
-  type VerifyInput,
+  type SessionDecisionInput,
   type VerifyOutput,
-  verifyCaptures,
 } from "@verimat/engine";
 
-export interface VerifyTask extends Omit<VerifyInput, "now"> {
+export interface DecideTask extends Omit<SessionDecisionInput, "now"> {
   now: number;
 }
 
@@ -32,12 +35,17 @@ function load() {
   return engines;
 }
 
-export default async function verify(task: VerifyTask): Promise<VerifyOutput> {
-  const loaded = await load();
-  return verifyCaptures({ ...task, now: new Date(task.now) }, loaded);
+/** Analyses one capture (the default task). */
+export default async function analyze(capture: Capture): Promise<CaptureAnalysis> {
+  return analyzeCapture(capture, await load());
 }
 
-/** Loads the models without verifying anything (pool warm-up at start). */
+/** Combines a session's analyses into the decision (no model runs). */
+export function decide(task: DecideTask): VerifyOutput {
+  return decideSession({ ...task, now: new Date(task.now) });
+}
+
+/** Loads the models without analysing anything (pool warm-up at start). */
 export async function warmUp(): Promise<boolean> {
   await load();
   return true;

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from "kysely";
 import type { DbCapabilities } from "../db-capabilities.ts";
 import * as m0001 from "./0001-initial.ts";
 import * as m0002 from "./0002-jobs.ts";
+import * as m0003 from "./0003-capture-analyses.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
 
@@ -9,6 +10,7 @@ type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
 const MIGRATIONS: Record<string, Step> = {
   "0001-initial": m0001,
   "0002-jobs": m0002,
+  "0003-capture-analyses": m0003,
 };
 
 export function migrationProvider(caps: DbCapabilities): MigrationProvider {

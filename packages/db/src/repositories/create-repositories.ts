@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../database-schema.ts";
+import { createCaptureAnalysisRepository } from "./capture-analysis-repository.ts";
 import { createCompanyRepository } from "./company-repository.ts";
 import { createConfigurationRepository } from "./configuration-repository.ts";
 import { createJobRepository } from "./job-repository.ts";
@@ -15,6 +16,7 @@ export function createRepositories(db: Kysely<Database>) {
     media: createMediaRepository(db),
     events: createSessionEventRepository(db),
     jobs: createJobRepository(db),
+    analyses: createCaptureAnalysisRepository(db),
   };
 }
 

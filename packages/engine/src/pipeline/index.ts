@@ -1,9 +1,15 @@
 export {
+  type AnalysisEngines,
+  analyzeCapture,
   type Capture,
+  type CaptureAnalysis,
+  type FaceSummary,
+} from "./analyze-capture.ts";
+export {
+  decideSession,
   type LivenessChallenge,
+  type SessionDecisionInput,
   sideMapFromMrz,
-  type VerifyEngines,
-  type VerifyInput,
   type VerifyOutput,
-  verifyCaptures,
-} from "./verify-captures.ts";
+} from "./decide-session.ts";
+export { type VerifyEngines, type VerifyInput, verifyCaptures } from "./verify-captures.ts";

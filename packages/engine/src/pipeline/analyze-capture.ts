@@ -1,0 +1,161 @@
+/**
+ * Per-capture analysis, run as each capture arrives (so the final decision only waits for the last
+ * one). The result is plain JSON: MRZ reads, face outcomes with their 128-d embeddings, per-frame
+ * liveness measurements, and for colour-flash frames a small RGB thumbnail (the reflected colour is a
+ * mean over regions, so 96 px are plenty).
+ * @module
+ */
+import sharp from "sharp";
+import type { DocumentReader } from "../document/index.ts";
+import type { FaceEngine } from "../face/index.ts";
+import { assessPresentation, decodeRgb, type PresentationAssessment } from "../liveness/index.ts";
+import type { MrzParseResult } from "../mrz/index.ts";
+
+export interface Capture {
+  kind: string;
+  bytes: Uint8Array;
+  /** Liveness frames: which part of the challenge, and capture time in ms since that part began. */
+  phase?: "active" | "flash";
+  t?: number;
+}
+
+export interface AnalysisEngines {
+  face: FaceEngine;
+  documents: DocumentReader;
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+export type FaceSummary =
+  | { outcome: "ok"; box: Box; embedding: number[]; faces: number }
+  | { outcome: Exclude<string, "ok">; box?: Box };
+
+export type CaptureAnalysis =
+  | {
+      type: "document";
+      kind: string;
+      outcome: "ok" | "unreadable" | "no_document" | "image_unreadable";
+      reason?: string;
+      mrz: MrzParseResult | null;
+      mrzRepaired: boolean;
+      portrait: FaceSummary | null;
+      ms: number;
+    }
+  | { type: "face"; kind: string; face: FaceSummary; presentation: PresentationAssessment | null; ms: number }
+  | {
+      type: "frame";
+      phase: "active";
+      t: number;
+      faces: number;
+      signals: {
+        pose: { yaw: number; pitch: number; roll: number };
+        eyes: { left: number; right: number };
+        smile: number;
+      } | null;
+      embedding: number[] | null;
+      ms: number;
+    }
+  | {
+      type: "frame";
+      phase: "flash";
+      t: number;
+      faces: number;
+      /** Thumbnail of the frame and the face box in its pixels; null when no face was found. */
+      thumb: { width: number; height: number; rgbBase64: string; face: Box } | null;
+      ms: number;
+    }
+  | { type: "other"; kind: string; ms: number };
+
+const SIDES: Record<string, "front" | "back" | "passport"> = {
+  "card-front": "front",
+  "card-back": "back",
+  passport: "passport",
+};
+const THUMB_WIDTH = 96;
+
+function summarize(a: Awaited<ReturnType<FaceEngine["analyze"]>>): FaceSummary {
+  if (a.kind === "ok") {
+    const b = a.face.box;
+    return {
+      outcome: "ok",
+      box: { x: b.x, y: b.y, width: b.width, height: b.height },
+      embedding: Array.from(a.face.embedding),
+      faces: a.faces,
+    };
+  }
+  return { outcome: a.kind };
+}
+
+export async function analyzeCapture(c: Capture, engines: AnalysisEngines): Promise<CaptureAnalysis> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const side = SIDES[c.kind];
+  if (side) {
+    const read = await engines.documents.read(Buffer.from(c.bytes), { side });
+    const portrait =
+      read.kind === "ok" && read.portrait
+        ? summarize(await engines.face.analyze(read.portrait.image, { requireSingleFace: false }))
+        : null;
+    return {
+      type: "document",
+      kind: c.kind,
+      outcome: read.kind,
+      ...(read.kind === "unreadable" ? { reason: read.reason } : {}),
+      mrz: read.kind === "ok" ? read.mrz : read.kind === "unreadable" ? read.partial : null,
+      mrzRepaired: read.kind === "ok" && read.mrzRepaired,
+      portrait,
+      ms: ms(),
+    };
+  }
+  if (c.kind === "face") {
+    const a = await engines.face.analyze(c.bytes, { requireSingleFace: true });
+    let presentation: PresentationAssessment | null = null;
+    if (a.kind === "ok") {
+      const b = a.face.box;
+      presentation = assessPresentation({
+        image: await decodeRgb(c.bytes),
+        face: { x: b.x, y: b.y, width: b.width, height: b.height },
+      });
+    }
+    return { type: "face", kind: c.kind, face: summarize(a), presentation, ms: ms() };
+  }
+  if (c.kind === "liveness-frame" && (c.phase === "active" || c.phase === "flash")) {
+    const t = c.t ?? 0;
+    const a = await engines.face.analyzeFrame(c.bytes, { withEmbedding: c.phase === "active" });
+    if (c.phase === "active") {
+      return {
+        type: "frame",
+        phase: "active",
+        t,
+        faces: a.kind === "ok" ? a.faces : 0,
+        signals: a.kind === "ok" ? { pose: a.frame.pose, eyes: a.frame.eyes, smile: a.frame.smile } : null,
+        embedding: a.kind === "ok" && a.frame.embedding ? Array.from(a.frame.embedding) : null,
+        ms: ms(),
+      };
+    }
+    if (a.kind !== "ok") return { type: "frame", phase: "flash", t, faces: 0, thumb: null, ms: ms() };
+    const full = await sharp(c.bytes).rotate().metadata();
+    const width = full.autoOrient?.width ?? full.width ?? 1;
+    const scale = THUMB_WIDTH / width;
+    const { data, info } = await sharp(c.bytes)
+      .rotate()
+      .removeAlpha()
+      .resize({ width: THUMB_WIDTH })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const b = a.frame.box;
+    return {
+      type: "frame",
+      phase: "flash",
+      t,
+      faces: a.faces,
+      thumb: {
+        width: info.width,
+        height: info.height,
+        rgbBase64: data.toString("base64"),
+        face: { x: b.x * scale, y: b.y * scale, width: b.width * scale, height: b.height * scale },
+      },
+      ms: ms(),
+    };
+  }
+  return { type: "other", kind: c.kind, ms: ms() };
+}

@@ -1,0 +1,257 @@
+/**
+ * The session decision from its capture analyses: MRZ consensus, face match, the liveness challenge
+ * checks, presentation signals, then `decide`. Fast (no model runs), so it adds little after the last
+ * capture's analysis.
+ * @module
+ */
+import {
+  type Decision,
+  type DecisionInput,
+  type DecisionPolicy,
+  decide,
+  type FaceOutcome,
+} from "../decision/index.ts";
+import { consensus, documentTypeOf, type IdentomatPerson, personFromMrz } from "../document/index.ts";
+import { compareEmbeddings } from "../face/compare-embeddings.ts";
+import {
+  type ActiveChallenge,
+  type ActiveCheckResult,
+  type ActiveFrame,
+  checkActiveResponse,
+  checkFlashResponse,
+  type FlashChallenge,
+  type FlashCheckResult,
+  type FlashFrame,
+  toActiveFrame,
+} from "../liveness/index.ts";
+import type { MrzFields } from "../mrz/index.ts";
+import type { CaptureAnalysis } from "./analyze-capture.ts";
+
+/** The challenge the server issued for this session's liveness attempt. */
+export interface LivenessChallenge {
+  active: ActiveChallenge;
+  flash: FlashChallenge;
+}
+
+export interface SessionDecisionInput {
+  /** In capture order; the newest capture of a kind wins. */
+  analyses: readonly CaptureAnalysis[];
+  required: DecisionInput["required"];
+  /** Accepted identity documents (`id`, `passport`, …); empty accepts all. */
+  documentTypes: readonly string[];
+  /** Accepted issuing states (alpha-3); empty accepts all. */
+  documentCountries: readonly string[];
+  now: Date;
+  policy: DecisionPolicy;
+  challenge?: LivenessChallenge | null;
+}
+
+export interface VerifyOutput {
+  similarity: number;
+  live: boolean;
+  documentType: string;
+  person: IdentomatPerson;
+  idCardFront: Record<string, string>;
+  idCardBack: Record<string, string>;
+  faceImages: number;
+  decision: Decision;
+  /** Every signal behind the decision (no image data, no embeddings). */
+  signals: Record<string, unknown>;
+  timings: Record<string, number>;
+}
+
+/** Identomat's per-side OCR map keys (`<Field>_en_US`) from MRZ fields. */
+export function sideMapFromMrz(f: MrzFields, lines: readonly string[]): Record<string, string> {
+  const us = (iso: string | undefined) => {
+    if (!iso) return undefined;
+    const [y, m, d] = iso.split("-");
+    return `${Number(m)}/${Number(d)}/${y}`;
+  };
+  const entries: [string, string | undefined][] = [
+    ["Given_Names_en_US", f.givenNames],
+    ["Surname_en_US", f.surname],
+    ["Document_Number_en_US", f.documentNumber],
+    ["Nationality_Code_en_US", f.nationality],
+    ["Issuing_State_Code_en_US", f.issuingState],
+    ["Sex_en_US", f.sex],
+    ["Personal_Number_en_US", f.personalNumber],
+    ["Date_of_Birth_en_US", us(f.birthDateIso)],
+    ["Date_of_Expiry_en_US", us(f.expiryDateIso)],
+    ["Date_of_Birth_ISO", f.birthDateIso],
+    ["Date_of_Expiry_ISO", f.expiryDateIso],
+    ["mrz", lines.join("\n")],
+  ];
+  return Object.fromEntries(
+    entries.filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
+  );
+}
+
+export function decideSession(input: SessionDecisionInput): VerifyOutput {
+  const t0 = performance.now();
+  const docs = new Map<string, Extract<CaptureAnalysis, { type: "document" }>>();
+  let face: Extract<CaptureAnalysis, { type: "face" }> | undefined;
+  const active: Extract<CaptureAnalysis, { type: "frame"; phase: "active" }>[] = [];
+  const flash: Extract<CaptureAnalysis, { type: "frame"; phase: "flash" }>[] = [];
+  for (const a of input.analyses) {
+    if (a.type === "document") docs.set(a.kind, a);
+    else if (a.type === "face") face = a;
+    else if (a.type === "frame" && a.phase === "active") active.push(a);
+    else if (a.type === "frame" && a.phase === "flash") flash.push(a);
+  }
+  const reads = [...docs.values()];
+
+  const agreed = consensus(
+    reads.flatMap((r) => (r.outcome === "ok" ? [{ mrz: r.mrz, mrzRepaired: r.mrzRepaired }] : [])),
+  );
+  const accepted = agreed.accepted;
+  const mrzSide = accepted
+    ? reads.find((r) => r.outcome === "ok" && r.mrz?.lines.join() === accepted.lines.join())?.kind
+    : undefined;
+  const person: IdentomatPerson = accepted ? personFromMrz(accepted.fields, input.now, accepted.lines) : {};
+  const documentType = documentTypeOf(accepted);
+  const portrait = reads.map((r) => r.portrait).find((p) => p?.outcome === "ok");
+
+  // The live face: the selfie, else the first liveness frame with a face.
+  const firstFrame = active.find((f) => f.embedding !== null);
+  const liveEmbedding =
+    face?.face.outcome === "ok" && "embedding" in face.face
+      ? face.face.embedding
+      : (firstFrame?.embedding ?? null);
+  const liveOutcome: FaceOutcome | "missing" = face
+    ? (face.face.outcome as FaceOutcome)
+    : firstFrame
+      ? "ok"
+      : "missing";
+  const similarity =
+    liveEmbedding && portrait && "embedding" in portrait
+      ? compareEmbeddings(Float32Array.from(portrait.embedding), Float32Array.from(liveEmbedding)).similarity
+      : null;
+
+  let activeResult: ActiveCheckResult | null = null;
+  let flashResult: FlashCheckResult | null = null;
+  if (input.required.liveness && input.challenge) {
+    const frames: ActiveFrame[] = active
+      .map((f) =>
+        f.signals
+          ? toActiveFrame(f.t, f.signals, f.faces, f.embedding ? Float32Array.from(f.embedding) : undefined)
+          : { t: f.t, yaw: 0, pitch: 0, roll: 0, eyeOpenness: 1, smile: 0, faceCount: 0 },
+      )
+      .sort((x, y) => x.t - y.t);
+    if (frames.length > 0) activeResult = checkActiveResponse({ challenge: input.challenge.active, frames });
+    const flashFrames: FlashFrame[] = flash
+      .flatMap((f) =>
+        f.thumb
+          ? [
+              {
+                t: f.t,
+                face: f.thumb.face,
+                image: {
+                  width: f.thumb.width,
+                  height: f.thumb.height,
+                  data: new Uint8Array(Buffer.from(f.thumb.rgbBase64, "base64")),
+                },
+              },
+            ]
+          : [],
+      )
+      .sort((x, y) => x.t - y.t);
+    if (flashFrames.length > 0)
+      flashResult = checkFlashResponse({ challenge: input.challenge.flash, frames: flashFrames });
+  }
+  const presentation = face?.presentation ?? null;
+
+  const documentRead: NonNullable<DecisionInput["document"]>["read"] =
+    reads.length === 0
+      ? "missing"
+      : accepted
+        ? "ok"
+        : reads.every((r) => r.outcome === "no_document" || r.outcome === "image_unreadable")
+          ? "no_document"
+          : "unreadable";
+  const mrzInvalid = !accepted && reads.some((r) => r.outcome === "unreadable" && r.reason === "mrz_invalid");
+  const expiresAt = person.document_expires_time ? Date.parse(person.document_expires_time) : Number.NaN;
+  const decisionInput: DecisionInput = {
+    required: input.required,
+    document: {
+      read: documentRead,
+      mrzValid: accepted ? true : mrzInvalid ? false : null,
+      expired: Number.isFinite(expiresAt) && expiresAt < input.now.getTime(),
+      ageYears: typeof person.age === "number" ? person.age : null,
+      fieldsMismatch: false,
+      typeAllowed:
+        !documentType || input.documentTypes.length === 0 || input.documentTypes.includes(documentType),
+      countryAllowed:
+        !accepted?.fields.issuingState ||
+        input.documentCountries.length === 0 ||
+        input.documentCountries.includes(accepted.fields.issuingState),
+      portraitFound: portrait !== undefined,
+    },
+    face: { outcome: liveOutcome },
+    similarity,
+    ...(input.required.liveness
+      ? {
+          liveness: {
+            activePassed: activeResult ? activeResult.passed : null,
+            flashPassed: flashResult ? flashResult.passed : null,
+            attackSignals: [...(presentation?.gatingSignals ?? [])],
+          },
+        }
+      : {}),
+  };
+  const decision = decide(decisionInput, input.policy);
+  const side = accepted && mrzSide ? sideMapFromMrz(accepted.fields, accepted.lines) : {};
+  const live =
+    input.required.liveness &&
+    decision.status !== "rejected" &&
+    activeResult?.passed === true &&
+    flashResult?.passed === true &&
+    (presentation?.gatingSignals.length ?? 0) === 0;
+  const analysisMs = Object.fromEntries(
+    input.analyses.map((a, i) => [
+      `${a.type === "document" || a.type === "face" || a.type === "other" ? a.kind : `frame.${a.phase}`}#${i}`,
+      a.ms,
+    ]),
+  );
+  return {
+    similarity: similarity ?? 0,
+    live,
+    documentType,
+    person,
+    idCardFront: mrzSide && mrzSide !== "card-back" ? side : {},
+    idCardBack: mrzSide === "card-back" ? side : {},
+    faceImages: face?.face.outcome === "ok" ? 1 : 0,
+    decision,
+    signals: {
+      documents: reads.map((r) => ({
+        kind: r.kind,
+        outcome: r.outcome,
+        ...(r.reason ? { reason: r.reason } : {}),
+        portrait: r.portrait?.outcome ?? null,
+      })),
+      mrzConsensus: { reason: agreed.reason, agreeing: agreed.agreeing },
+      face: face ? { outcome: face.face.outcome } : null,
+      similarity,
+      liveness: input.required.liveness
+        ? {
+            challenge: input.challenge
+              ? {
+                  prompts: input.challenge.active.prompts,
+                  colours: input.challenge.flash.segments.map((s) => s.color),
+                }
+              : null,
+            active: activeResult ? { ...activeResult, frames: active.length } : null,
+            flash: flashResult,
+          }
+        : null,
+      presentation: presentation
+        ? {
+            gating: presentation.gatingSignals,
+            advisory: presentation.advisorySignals,
+            signals: presentation.signals,
+          }
+        : null,
+      decisionInput,
+    },
+    timings: { decide: Math.round(performance.now() - t0), ...analysisMs },
+  };
+}
