@@ -75,6 +75,24 @@ config
   .action((opts: { company: string }) => withRuntime((rt) => listConfigsCommand(rt, opts)));
 
 program
+  .command("serve")
+  .description("serve the API and the widget only (verification runs in worker processes)")
+  .action(() => startRole("serve"));
+program
+  .command("worker")
+  .description("run verification jobs only (threads: VERIFY_THREADS, default one per CPU)")
+  .action(() => startRole("worker"));
+program
+  .command("start")
+  .description("serve and verify in one process (what npm start runs)")
+  .action(() => startRole("all"));
+
+async function startRole(role: "all" | "serve" | "worker"): Promise<void> {
+  const { runProcess } = await import("./run-process.ts");
+  await runProcess(role);
+}
+
+program
   .command("compare")
   .description("face match of image pairs: one JSON line per pair {path_a, path_b, similarity, match}")
   .requiredOption("--pairs <file.csv>", "CSV with columns path_a,path_b (paths relative to the file)")

@@ -1,70 +1,112 @@
 /**
- * The widget entry at `/?session_token=…`. Until the camera widget lands this renders the session's
- * effective steps as a plain page; unknown, expired and finished tokens get a clear page of their own.
+ * The widget entry at `/?session_token=…`: serves the built widget (apps/widget) with a strict CSP, and
+ * its assets under `/widget-assets/`. The widget renders unknown, expired and finished sessions itself,
+ * translated, from the widget API's answers; the page keeps the right status code and an English
+ * `<noscript>` text. Without a widget build it falls back to plain server pages.
  * @module
  */
+import fs from "node:fs";
+import path from "node:path";
 import type { FastifyPluginAsync } from "fastify";
+import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
 import { escapeHtml, page } from "./html.ts";
+import { findWidgetDir, widgetAssetRoutes } from "./widget-assets.ts";
 
-export const widgetPageRoutes: FastifyPluginAsync<{ sessions: SessionService }> = async (app, deps) => {
+export interface WidgetPageDeps {
+  sessions: SessionService;
+  /** Gives `frame-ancestors` the company's allowed origins; without it the page may be framed anywhere. */
+  companies?: Pick<CompanyService, "require">;
+  /** The widget build folder; found beside the server when omitted, null for the plain pages. */
+  widgetDir?: string | null;
+}
+
+/** Only plain http(s) origins go into the CSP: a stored value cannot add directives. */
+const CSP_ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export function frameAncestors(allowedOrigins: readonly string[]): string {
+  const origins = allowedOrigins.filter((o) => CSP_ORIGIN.test(o));
+  return origins.length > 0 ? `'self' ${origins.join(" ")}` : "*";
+}
+
+function widgetCsp(ancestors: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob: mediastream:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${ancestors}`,
+  ].join("; ");
+}
+
+const MESSAGES = {
+  none: ["Verimat", "Open this page with the link you were given."],
+  unknown: ["This link is not valid", "Ask the service that sent you here for a new link."],
+  expired: ["This link has expired", "Ask the service that sent you here for a new link."],
+  finished: ["This verification is finished", "You can close this page."],
+} as const;
+
+export const widgetPageRoutes: FastifyPluginAsync<WidgetPageDeps> = async (app, deps) => {
+  const widgetDir = deps.widgetDir === undefined ? findWidgetDir() : deps.widgetDir;
+  const shell = widgetDir ? fs.readFileSync(path.join(widgetDir, "index.html"), "utf8") : null;
+  await app.register(widgetAssetRoutes, { widgetDir });
+
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>("/", async (request, reply) => {
     const raw = request.query.session_token;
     const token = Array.isArray(raw) ? raw[0] : raw;
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
+    reply.header("permissions-policy", "camera=(self), microphone=(), geolocation=()");
+    reply.type("text/html; charset=utf-8");
+
+    let ancestors = "*";
+    let status = 200;
+    /** What the page says without the widget (no build, or JavaScript off); `html` is already escaped. */
+    let fallback: { title: string; html: string };
+    const say = (m: readonly [string, string]) => ({ title: m[0], html: `<p>${escapeHtml(m[1])}</p>` });
+    const s = token ? await deps.sessions.find(token) : null;
+    if (!token) {
+      fallback = say(MESSAGES.none);
+    } else if (!s) {
+      status = 404;
+      fallback = say(MESSAGES.unknown);
+    } else if (s.status === "expired") {
+      status = 410;
+      fallback = say(MESSAGES.expired);
+    } else if (s.status !== "in_progress") {
+      fallback = say(MESSAGES.finished);
+    } else {
+      const ua = request.headers["user-agent"] ?? "";
+      const opened = await deps.sessions.open(s, {
+        remoteAddress: request.ip,
+        userAgent: ua.slice(0, 500),
+        countryCode: "",
+      });
+      const items = opened.effectiveSteps
+        .map((step) => `<li><code>${escapeHtml(String(step.type))}</code></li>`)
+        .join("");
+      fallback = {
+        title: "Identity verification",
+        html: `<p>This verification needs JavaScript. Its steps:</p><ol>${items}</ol>`,
+      };
+    }
+    if (s && deps.companies)
+      ancestors = frameAncestors((await deps.companies.require(s.companyId)).allowedOrigins);
+
+    if (shell) {
+      reply.header("content-security-policy", widgetCsp(ancestors));
+      const noscript = `<noscript><h1>${escapeHtml(fallback.title)}</h1>${fallback.html}</noscript>`;
+      return reply.code(status).send(shell.replace("</body>", `${noscript}</body>`));
+    }
     reply.header(
       "content-security-policy",
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *",
+      `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors ${ancestors}`,
     );
-    reply.type("text/html; charset=utf-8");
-    if (!token) {
-      return reply.send(
-        page("Verimat", "<h1>Verimat</h1><p>Open this page with the link you were given.</p>"),
-      );
-    }
-    const s = await deps.sessions.find(token);
-    if (!s) {
-      return reply
-        .code(404)
-        .send(
-          page(
-            "Link not valid",
-            "<h1>This link is not valid</h1><p>Ask the service that sent you here for a new link.</p>",
-          ),
-        );
-    }
-    if (s.status === "expired") {
-      return reply
-        .code(410)
-        .send(
-          page(
-            "Link expired",
-            "<h1>This link has expired</h1><p>Ask the service that sent you here for a new link.</p>",
-          ),
-        );
-    }
-    if (s.status !== "in_progress") {
-      return reply.send(
-        page(
-          "Verification finished",
-          "<h1>This verification is finished</h1><p>You can close this page.</p>",
-        ),
-      );
-    }
-    const ua = request.headers["user-agent"] ?? "";
-    const opened = await deps.sessions.open(s, {
-      remoteAddress: request.ip,
-      userAgent: ua.slice(0, 500),
-      countryCode: "",
-    });
-    const items = opened.effectiveSteps
-      .map((step) => `<li><code>${escapeHtml(String(step.type))}</code></li>`)
-      .join("");
-    return reply.send(
-      page(
-        "Verification",
-        `<h1>Identity verification</h1><p>This session has these steps:</p><ol>${items}</ol>`,
-      ),
-    );
+    return reply
+      .code(status)
+      .send(page(fallback.title, `<h1>${escapeHtml(fallback.title)}</h1>${fallback.html}`));
   });
 };

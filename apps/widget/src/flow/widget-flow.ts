@@ -6,10 +6,22 @@
  */
 import type { SessionDescription, WidgetStep } from "../api-client/session-description.ts";
 
-export type CaptureKind = "card-front" | "card-back" | "passport" | "face" | "face-document" | "general-document";
+export type CaptureKind =
+  | "card-front"
+  | "card-back"
+  | "passport"
+  | "face"
+  | "face-document"
+  | "general-document";
 
 /** What is being photographed: decides the title, the outline and which camera faces it. */
-export type CaptureSubject = "document-front" | "document-back" | "passport" | "selfie" | "face-document" | "general-document";
+export type CaptureSubject =
+  | "document-front"
+  | "document-back"
+  | "passport"
+  | "selfie"
+  | "face-document"
+  | "general-document";
 
 export type Outcome = "finished" | "disagreed" | "closed";
 
@@ -75,7 +87,9 @@ export function advance(state: FlowState, event: FlowEvent): FlowState {
     case "document-chosen":
       return { ...state, document: { type: event.documentType, country: event.country }, captured: [] };
     case "captured":
-      return state.captured.includes(event.kind) ? state : { ...state, captured: [...state.captured, event.kind] };
+      return state.captured.includes(event.kind)
+        ? state
+        : { ...state, captured: [...state.captured, event.kind] };
     case "submitted":
       return { ...state, ended: "finished" };
   }
@@ -145,7 +159,11 @@ export function screenOf(state: FlowState): Screen {
     }
     case "liveness":
       // Active liveness (prompts, colour flash) is not in this widget version: a still selfie either way.
-      return captureScreen(state, "face", { camera: true, upload: f.allow_face_upload === true, facing: "user" });
+      return captureScreen(state, "face", {
+        camera: true,
+        upload: f.allow_face_upload === true,
+        facing: "user",
+      });
     case "face-document":
       return captureScreen(state, "face-document", {
         camera: true,

@@ -1,0 +1,110 @@
+/**
+ * A Verimat process: configuration → dependencies → app → listen and/or work; on SIGTERM/SIGINT stop
+ * accepting, finish in-flight requests, hand unfinished jobs back, close the database.
+ * @module
+ */
+
+import { createSecretBox } from "@verimat/core";
+import { createRepositories } from "@verimat/db";
+import { buildApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+import { openRuntime } from "./runtime.ts";
+import { createCompanyService } from "./services/company-service.ts";
+import { ensureDemoCompany } from "./services/demo-company.ts";
+import { startVerification } from "./verification/start-verification.ts";
+
+export type ProcessRole = "all" | "serve" | "worker";
+
+/**
+ * Runs a Verimat process: `all` (the default of `npm start`) serves HTTP and verifies; `serve` only
+ * answers HTTP (API, widget); `worker` only runs verification jobs. Any number of each can share one
+ * database: sessions, jobs and media live there and in the media store, not in a process.
+ */
+export async function runProcess(role: ProcessRole): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const runtime = await openRuntime(config);
+  let demo: Awaited<ReturnType<typeof ensureDemoCompany>> = null;
+  if (config.demo && role !== "worker") {
+    const companies = createCompanyService({
+      companies: createRepositories(runtime.database.db).companies,
+      secretBox: createSecretBox(runtime.masterKey),
+      clock: runtime.clock,
+    });
+    demo = await ensureDemoCompany(companies, config.dataDir);
+  }
+  const app = await buildApp({ config, ...runtime, demoCompanyKey: demo?.demo.company_key });
+  const log = app.http.log;
+
+  const verification =
+    role === "serve" || config.verifyThreads === 0
+      ? null
+      : startVerification({
+          database: runtime.database,
+          sessions: app.services.sessions,
+          companies: app.services.companies,
+          jobs: app.services.jobs,
+          clock: runtime.clock,
+          threads: config.verifyThreads,
+          log,
+        });
+
+  const sweeper = setInterval(() => {
+    app.services.sessions.expireDue().catch((err: unknown) => log.error({ err }, "expiry sweep failed"));
+  }, 30_000);
+  sweeper.unref();
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, "shutting down");
+    clearInterval(sweeper);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    app.http
+      .close()
+      .then(() => verification?.stop())
+      .then(() => runtime.database.close())
+      .then(() => {
+        process.stdout.write("verimat stopped\n");
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  if (role === "worker") {
+    log.info(
+      { database: runtime.database.describe, threads: verification?.pool.size ?? 0 },
+      "verimat worker running",
+    );
+    return;
+  }
+  await app.http.listen({ port: config.port, host: config.host });
+  const address = app.http.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  log.info({ port, database: runtime.database.describe }, "verimat listening");
+  if (demo) {
+    // Printed to stdout on purpose, once per start: the quick start needs the demo key and page.
+    process.stdout.write(
+      [
+        "",
+        `Verimat is running on ${config.publicUrl} (port ${port}).`,
+        `Demo company id:  ${demo.demo.company_id}`,
+        `Demo company key: ${demo.demo.company_key}`,
+        `Demo page:        ${config.publicUrl}/demo`,
+        "",
+      ].join("\n"),
+    );
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The widget shell: loads the session, shows the screen the flow asks for, performs the widget-API
+ * call each screen needs and feeds the answer back into the flow.
+ * @module
+ */
+import "./style.css";
+import { ApiError, createApiClient } from "./api-client/create-api-client.ts";
+import type { SessionDescription } from "./api-client/session-description.ts";
+import {
+  advance,
+  completionTarget,
+  type FlowEvent,
+  type FlowState,
+  initialFlow,
+  progressOf,
+  screenOf,
+} from "./flow/widget-flow.ts";
+import { createTranslator, type Language, pickLanguage, type Translate } from "./i18n/translate.ts";
+import { renderCapture } from "./steps/render-capture.ts";
+import { renderChooseDocument } from "./steps/render-choose-document.ts";
+import { renderConsent } from "./steps/render-consent.ts";
+import { button, renderMessage } from "./steps/render-message.ts";
+import { h, show } from "./ui/h.ts";
+
+const REDIRECT_DELAY_MS = 1500;
+
+function mount(): HTMLElement {
+  const existing = document.getElementById("app");
+  if (existing) return existing;
+  const main = h("main", { id: "app", "aria-live": "polite" });
+  document.body.append(main);
+  return main;
+}
+
+function applyBranding(branding: Record<string, unknown>): void {
+  const color = branding.primary_color ?? branding.primaryColor ?? branding.color;
+  // Only plain hex colours: the value comes from company settings and lands in a CSS custom property.
+  if (typeof color === "string" && /^#[0-9a-f]{3,8}$/i.test(color)) {
+    document.documentElement.style.setProperty("--accent", color);
+  }
+}
+
+async function boot(): Promise<void> {
+  const root = mount();
+  const token = new URLSearchParams(location.search).get("session_token") ?? "";
+  const api = createApiClient(token);
+  let t: Translate = createTranslator(pickLanguage(null, navigator.languages));
+  let lang: Language = "en";
+  let state: FlowState | null = null;
+  let cleanup: (() => void) | null = null;
+  const body = h("div", { class: "body" });
+  const progress = h("p", { class: "progress" });
+  root.replaceChildren(h("header", {}, progress), body);
+
+  function setLanguage(session: SessionDescription | null): void {
+    lang = pickLanguage(session?.language ?? null, navigator.languages);
+    t = createTranslator(lang);
+    document.documentElement.lang = lang;
+    document.title = t("pageTitle");
+  }
+
+  function failure(error: unknown): void {
+    cleanup?.();
+    cleanup = null;
+    progress.textContent = "";
+    const code = error instanceof ApiError ? error.code : "";
+    if (code === "SESSION_UNKNOWN") {
+      show(body, renderMessage("unknown", t("unknownTitle"), t("unknownBody")));
+    } else if (code === "SESSION_EXPIRED") {
+      show(body, renderMessage("expired", t("expiredTitle"), t("expiredBody")));
+    } else {
+      // Anything else (network, a step that moved meanwhile): reload the session and resume from it.
+      show(
+        body,
+        renderMessage(
+          "error",
+          t("errorTitle"),
+          t("errorBody"),
+          button(t("tryAgain"), "reload", () => void load()),
+        ),
+      );
+    }
+  }
+
+  function dispatch(event: FlowEvent): void {
+    if (!state) return;
+    state = advance(state, event);
+    render();
+  }
+
+  function run<T>(call: Promise<T>, then: (value: T) => void): void {
+    call.then(then, failure);
+  }
+
+  /** Hands control back: redirect to return_url, or "DONE" to the embedding page. */
+  function finish(s: FlowState, section: HTMLElement, auto: boolean): void {
+    const target = completionTarget(s.session, token, {
+      referrer: document.referrer,
+      inFrame: window.parent !== window,
+    });
+    if (target.kind === "redirect") {
+      const link = h(
+        "a",
+        { class: "btn primary", href: target.url, "data-action": "return" },
+        t("backToSite"),
+      );
+      section.append(h("div", { class: "actions" }, link));
+      if (auto) {
+        section.append(h("p", { class: "status", role: "status" }, t("returning")));
+        setTimeout(() => location.assign(target.url), REDIRECT_DELAY_MS);
+      }
+    } else if (target.kind === "post-message" && auto) {
+      window.parent.postMessage("DONE", target.targetOrigin);
+    }
+  }
+
+  function render(): void {
+    if (!state) return;
+    cleanup?.();
+    cleanup = null;
+    const s = state;
+    const screen = screenOf(s);
+    const p = progressOf(s);
+    progress.textContent = screen.kind === "final" ? "" : t("stepOf", p);
+    switch (screen.kind) {
+      case "consent":
+        show(
+          body,
+          renderConsent(t, (agree) =>
+            run(api.consent(agree), (r) =>
+              dispatch(
+                agree ? { type: "agreed", currentStep: r.currentStep ?? s.step + 1 } : { type: "refused" },
+              ),
+            ),
+          ),
+        );
+        return;
+      case "choose-document":
+        show(
+          body,
+          renderChooseDocument(t, lang, screen.types, screen.countries, (documentType, country) =>
+            dispatch({ type: "document-chosen", documentType, country }),
+          ),
+        );
+        return;
+      case "capture":
+        cleanup = renderCapture(body, {
+          t,
+          subject: screen.subject,
+          camera: screen.camera,
+          upload: screen.upload,
+          facing: screen.facing,
+          hd: s.session.requireHdMedia,
+          send: (file, onProgress) => api.upload(screen.capture, file, onProgress).then(() => undefined),
+          onDone: () => dispatch({ type: "captured", kind: screen.capture }),
+        });
+        return;
+      case "complete-step":
+        show(
+          body,
+          h(
+            "section",
+            { class: "screen", "data-screen": "working" },
+            h("p", { role: "status" }, t("loading")),
+          ),
+        );
+        run(api.completeStep(screen.step), (r) =>
+          dispatch({ type: "step-completed", currentStep: r.currentStep }),
+        );
+        return;
+      case "submit":
+        show(
+          body,
+          h(
+            "section",
+            { class: "screen", "data-screen": "working" },
+            h("p", { role: "status" }, t("loading")),
+          ),
+        );
+        run(api.submit(), () => dispatch({ type: "submitted" }));
+        return;
+      case "final": {
+        const copy = {
+          finished: ["finishedTitle", "finishedBody"],
+          disagreed: ["disagreedTitle", "disagreedBody"],
+          closed: ["closedTitle", "closedBody"],
+        } as const;
+        const [title, text] = copy[screen.outcome];
+        const section = renderMessage(`final-${screen.outcome}`, t(title), t(text));
+        // A reload of an already finished session shows the way back but does not move on by itself.
+        finish(s, section, screen.outcome !== "closed");
+        show(body, section);
+        return;
+      }
+    }
+  }
+
+  async function load(): Promise<void> {
+    show(body, h("p", { class: "loading", role: "status" }, t("loading")));
+    try {
+      const session = await api.session();
+      setLanguage(session);
+      applyBranding(session.branding);
+      state = initialFlow(session);
+      render();
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  setLanguage(null);
+  if (!token) {
+    show(body, renderMessage("unknown", t("unknownTitle"), t("unknownBody")));
+    return;
+  }
+  await load();
+}
+
+void boot();

@@ -1,0 +1,211 @@
+/**
+ * One capture: live camera with an outline and a shutter, upload when allowed (and always when the
+ * camera fails), then sending with progress and retry. The returned function tears it down.
+ * @module
+ */
+import type { CameraProblem } from "../camera/camera-error.ts";
+import { type Camera, openCamera } from "../camera/open-camera.ts";
+import type { CaptureSubject } from "../flow/widget-flow.ts";
+import type { MessageKey, Translate } from "../i18n/translate.ts";
+import { h, show } from "../ui/h.ts";
+import { button } from "./render-message.ts";
+
+export interface CaptureOptions {
+  t: Translate;
+  subject: CaptureSubject;
+  camera: boolean;
+  upload: boolean;
+  facing: "user" | "environment";
+  hd: boolean;
+  send: (file: Blob, onProgress: (fraction: number) => void) => Promise<void>;
+  onDone: () => void;
+}
+
+const TITLES: Record<CaptureSubject, MessageKey> = {
+  "document-front": "captureFrontTitle",
+  "document-back": "captureBackTitle",
+  passport: "capturePassportTitle",
+  selfie: "selfieTitle",
+  "face-document": "faceDocumentTitle",
+  "general-document": "generalDocumentTitle",
+};
+
+const HINTS: Record<CaptureSubject, MessageKey> = {
+  "document-front": "captureDocumentHint",
+  "document-back": "captureDocumentHint",
+  passport: "captureDocumentHint",
+  selfie: "selfieHint",
+  "face-document": "faceDocumentHint",
+  "general-document": "generalDocumentHint",
+};
+
+const PROBLEMS: Record<CameraProblem, [MessageKey, MessageKey]> = {
+  denied: ["cameraDeniedTitle", "cameraDeniedBody"],
+  missing: ["cameraMissingTitle", "cameraMissingBody"],
+  busy: ["cameraBusyTitle", "cameraBusyBody"],
+  frame: ["cameraFrameTitle", "cameraFrameBody"],
+  unsupported: ["cameraErrorTitle", "cameraErrorBody"],
+};
+
+export function renderCapture(root: HTMLElement, o: CaptureOptions): () => void {
+  const { t } = o;
+  let camera: Camera | null = null;
+  let disposed = false;
+  const outline = o.subject === "selfie" || o.subject === "face-document" ? "oval" : "card";
+
+  function release(): void {
+    camera?.stop();
+    camera = null;
+  }
+
+  function picker(label: MessageKey, variant: "primary" | "secondary"): HTMLElement {
+    const input = h("input", {
+      type: "file",
+      accept: "image/jpeg,image/png,image/webp,image/heic,image/heif",
+      class: "sr-only",
+      "data-action": "file",
+      onchange: () => {
+        const file = input.files?.[0];
+        if (file) send(file);
+      },
+    });
+    return h("label", { class: `btn ${variant}`, "data-action": "upload" }, t(label), input);
+  }
+
+  function frame(name: string, ...content: Array<Node | null>): HTMLElement {
+    return h(
+      "section",
+      { class: "screen capture", "data-screen": name, "data-subject": o.subject },
+      h("h1", {}, t(TITLES[o.subject])),
+      h("p", { class: "hint" }, t(HINTS[o.subject])),
+      ...content,
+    );
+  }
+
+  function showUpload(): void {
+    release();
+    show(
+      root,
+      frame(
+        "upload",
+        h(
+          "div",
+          { class: "actions" },
+          picker("chooseFile", "primary"),
+          o.camera ? button(t("useCamera"), "use-camera", () => void startCamera(), "secondary") : null,
+        ),
+      ),
+    );
+  }
+
+  function showProblem(problem: CameraProblem): void {
+    release();
+    const [title, body] = PROBLEMS[problem];
+    show(
+      root,
+      h(
+        "section",
+        { class: "screen message", "data-screen": "camera-problem", "data-problem": problem },
+        h("h1", {}, t(title)),
+        h("p", {}, t(body)),
+        h("p", {}, t("cameraUploadOffer")),
+        h(
+          "div",
+          { class: "actions" },
+          picker("chooseFile", "primary"),
+          button(t("tryAgain"), "retry-camera", () => void startCamera(), "secondary"),
+        ),
+      ),
+    );
+  }
+
+  async function startCamera(): Promise<void> {
+    const video = h("video", { autoplay: true, muted: true, playsinline: true, class: "feed" });
+    if (o.facing === "user") video.classList.add("mirror");
+    const shutter = button(t("takePhoto"), "capture", () => void takePhoto());
+    shutter.disabled = true;
+    const status = h("p", { class: "status", role: "status" }, t("cameraStarting"));
+    show(
+      root,
+      frame(
+        "camera",
+        h(
+          "div",
+          { class: "viewport" },
+          video,
+          h("div", { class: `outline ${outline}`, "aria-hidden": "true" }),
+        ),
+        status,
+        h(
+          "div",
+          { class: "actions" },
+          shutter,
+          o.upload ? button(t("uploadInstead"), "switch-upload", showUpload, "secondary") : null,
+        ),
+      ),
+    );
+    const opened = await openCamera(video, { facing: o.facing, hd: o.hd });
+    if (disposed) {
+      if (opened.ok) opened.camera.stop();
+      return;
+    }
+    if (!opened.ok) {
+      showProblem(opened.problem);
+      return;
+    }
+    camera = opened.camera;
+    status.textContent = "";
+    shutter.disabled = false;
+  }
+
+  async function takePhoto(): Promise<void> {
+    if (!camera) return;
+    let blob: Blob;
+    try {
+      blob = await camera.capture();
+    } catch {
+      return;
+    }
+    release();
+    send(blob);
+  }
+
+  function send(file: Blob): void {
+    const bar = h("progress", { max: "100", value: "0" });
+    const label = h("p", { role: "status" }, t("uploading", { percent: 0 }));
+    show(root, frame("sending", bar, label));
+    o.send(file, (fraction) => {
+      const percent = Math.round(fraction * 100);
+      bar.value = percent;
+      label.textContent = t("uploading", { percent });
+    }).then(
+      () => {
+        if (!disposed) o.onDone();
+      },
+      () => {
+        if (disposed) return;
+        show(
+          root,
+          frame(
+            "send-failed",
+            h("p", { class: "error", role: "alert" }, t("uploadFailed")),
+            h(
+              "div",
+              { class: "actions" },
+              // The same bytes again: nothing captured earlier is lost.
+              button(t("tryAgain"), "retry-upload", () => send(file)),
+            ),
+          ),
+        );
+      },
+    );
+  }
+
+  if (o.camera) void startCamera();
+  else showUpload();
+
+  return () => {
+    disposed = true;
+    release();
+  };
+}
