@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    include: [
+      "apps/*/src/**/*.test.ts",
+      "apps/widget/e2e/**/*.test.ts",
+      "packages/*/src/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     pool: "forks",
     testTimeout: 30_000,

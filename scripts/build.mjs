@@ -1,4 +1,4 @@
-// Builds the deployables: the server bundle (API, CLI, workers) with esbuild.
+// Builds the deployables: the server bundle (API, CLI, workers) with esbuild, then the widget with Vite.
 // Workspace packages (@verimat/*) are bundled from source; every other package stays external.
 
 import fs from "node:fs";
@@ -39,4 +39,24 @@ await build({
   sourcemap: true,
   logLevel: "warning",
   plugins: [externalizeDeps],
+});
+
+// The widget: a static bundle served by the server at / and /widget-assets/ (apps/widget/dist).
+// Hashed file names let the server cache them for a year; no inline script, for a strict CSP.
+const { build: viteBuild } = await import("vite");
+const widgetDir = path.join(root, "apps/widget");
+await viteBuild({
+  root: widgetDir,
+  base: "/widget-assets/",
+  configFile: false,
+  logLevel: "warn",
+  build: {
+    outDir: path.join(widgetDir, "dist"),
+    emptyOutDir: true,
+    assetsDir: "",
+    target: "es2020",
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
 });

@@ -4,7 +4,9 @@ set -euo pipefail
 need=()
 # OCR-B renders the synthetic MRZ documents in packages/engine/src/document/fixtures.
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || need+=(fonts-ocr-b)
-# (browser tests and OCR-B fixtures add packages here as they arrive)
+# Debian's Chromium runs the widget's browser tests (apps/widget/e2e, driven by playwright-core).
+dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+# (further system packages are added here as they arrive)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -25,8 +25,8 @@ export interface WidgetPageDeps {
 const CSP_ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 export function frameAncestors(allowedOrigins: readonly string[]): string {
-  const origins = allowedOrigins.filter((o) => CSP_ORIGIN.test(o));
-  return origins.length > 0 ? `'self' ${origins.join(" ")}` : "*";
+  if (allowedOrigins.length === 0) return "*";
+  return ["'self'", ...allowedOrigins.filter((o) => CSP_ORIGIN.test(o))].join(" ");
 }
 
 function widgetCsp(ancestors: string): string {

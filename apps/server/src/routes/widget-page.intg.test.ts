@@ -1,0 +1,73 @@
+/** The widget entry: the built shell under a strict CSP, hashed assets cached for a year, framing rules. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Fastify from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../testing/test-app.ts";
+import { findWidgetDir, widgetAssetRoutes } from "./widget-assets.ts";
+import { frameAncestors } from "./widget-page.ts";
+
+let t: TestApp;
+let key: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  key = (await t.company()).company_key;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function begin(flags: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.http.inject({ method: "POST", url: "/begin/", payload: { company_key: key, flags } });
+  return JSON.parse(res.body) as string;
+}
+
+describe("widget page", () => {
+  it("serves the built widget with a CSP that allows no inline script", async () => {
+    if (!findWidgetDir()) throw new Error("apps/widget/dist is missing: run `node scripts/build.mjs` first");
+    const token = await begin();
+    const res = await t.http.inject({ method: "GET", url: `/?session_token=${token}` });
+    expect(res.statusCode).toBe(200);
+    const csp = String(res.headers["content-security-policy"]);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(res.body).not.toMatch(/<script>/);
+    const src = /<script type="module" crossorigin src="(\/widget-assets\/[^"]+\.js)"/.exec(res.body)?.[1];
+    expect(src).toBeDefined();
+    const js = await t.http.inject({ method: "GET", url: src ?? "" });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers["content-type"]).toContain("text/javascript");
+    expect(js.headers["cache-control"]).toContain("immutable");
+    // unknown tokens keep their status; the widget renders the translated page from the API's answer
+    expect(
+      (await t.http.inject({ method: "GET", url: `/?session_token=${"z".repeat(40)}` })).statusCode,
+    ).toBe(404);
+  });
+
+  it("serves only plain files from the build folder", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "widget-assets-"));
+    fs.writeFileSync(path.join(dir, "app-1.js"), "export {}");
+    fs.writeFileSync(path.join(dir, ".secret.js"), "no");
+    const app = Fastify();
+    await app.register(widgetAssetRoutes, { widgetDir: dir });
+    try {
+      expect((await app.inject({ method: "GET", url: "/widget-assets/app-1.js" })).statusCode).toBe(200);
+      expect((await app.inject({ method: "GET", url: "/widget-assets/.secret.js" })).statusCode).toBe(404);
+      expect((await app.inject({ method: "GET", url: "/widget-assets/..%2Fapp-1.js" })).statusCode).toBe(404);
+      expect((await app.inject({ method: "GET", url: "/widget-assets/missing.js" })).statusCode).toBe(404);
+      expect((await app.inject({ method: "GET", url: "/widget-assets/index.html" })).statusCode).toBe(404);
+    } finally {
+      await app.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lets only the company's origins frame the widget when it configured some", () => {
+    expect(frameAncestors([])).toBe("*");
+    expect(frameAncestors(["https://shop.example", "http://localhost:8080"])).toBe(
+      "'self' https://shop.example http://localhost:8080",
+    );
+    expect(frameAncestors(["https://x.example; script-src *"])).toBe("'self'");
+  });
+});
