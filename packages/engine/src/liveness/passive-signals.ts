@@ -5,15 +5,16 @@
  * on none of the 127 genuine captures (70 shared/eval stills, the Silent-Face live capture, 56
  * Foreman frames) while catching attacks. Figures from that run:
  * - screen-moire (gate): isolated luma spectral peak in the face. Genuine max prominence 1.05,
- *   threshold 1.25. Fired on 67/70 synthetic prints, 65/70 synthetic screens, 140/140 close-up
- *   variants. Missed both real attacks (0.81, 0.80): their patterns are not resolved by the camera.
+ *   threshold 1.25. Fired on 65/70 synthetic prints, 67/70 synthetic screens, 140/140 close-up
+ *   variants, but only 6/20 far screens and 2/20 fine halftones, and on neither real attack (0.81,
+ *   0.80): once the camera does not resolve the pattern there is nothing to see.
  * - frame-edges (gate): straight edges closing a rectangle around the face on ≥ 3 sides. Genuine
  *   max 0.75 (window frames behind a head), threshold 0.78: a thin margin. Catches the real tablet
- *   replay (0.81), 67/70 synthetic screens, 41/70 synthetic prints; nothing once the instrument's
- *   edges are out of view.
+ *   replay (0.81), 70/70 synthetic and 20/20 far screens, 42/70 + 16/20 synthetic prints; nothing
+ *   once the instrument's edges are out of view (close-ups, the real print).
  * - planar-motion (gate, multi-frame only): homography residual of a head turn's landmarks.
  *   Foreman windows ≥ 0.096 inter-ocular distances, threshold 0.07; photos swung ±25–30° stay
- *   ≤ 0.058 (generator landmarks) and 0.017–0.033 (face-engine landmarks on rendered frames).
+ *   ≤ 0.059 (generator landmarks) and 0.015–0.029 (face-engine landmarks on rendered frames).
  * - print-halftone (advisory): chroma spectral peak; genuine MJPEG frames reach 1.33 against a
  *   threshold of 1.45, too close to gate.
  * - tonal-range (advisory): face saturation; fires on both real attacks and no genuine capture,
