@@ -104,11 +104,11 @@ async function boot(): Promise<void> {
         { class: "btn primary", href: target.url, "data-action": "return" },
         t("backToSite"),
       );
-      section.append(h("div", { class: "actions" }, link));
       if (auto) {
         section.append(h("p", { class: "status", role: "status" }, t("returning")));
         setTimeout(() => location.assign(target.url), REDIRECT_DELAY_MS);
       }
+      section.append(h("div", { class: "actions" }, link));
     } else if (target.kind === "post-message" && auto) {
       window.parent.postMessage("DONE", target.targetOrigin);
     }

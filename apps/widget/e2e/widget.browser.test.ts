@@ -1,0 +1,258 @@
+/**
+ * The widget in real headless Chromium (Debian's `chromium`, driven by playwright-core) against the
+ * real app, with a fake camera fed from a video in ../shared/eval/video: the redirect flow on a phone
+ * viewport (document upload, reload resume, camera selfie), the iframe flow posting "DONE" to the right
+ * origin only, and the camera problems. Screenshots land in test-artifacts/widget/.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderTd3DataPage } from "@verimat/engine/fixtures";
+import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
+import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const video = path.resolve(repo, "../shared/eval/video/foreman_cif_352x288_30fps.mjpeg");
+const artifacts = path.join(repo, "test-artifacts/widget");
+const CHROMIUM = "/usr/bin/chromium";
+const BASE_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-device-for-media-stream",
+  `--use-file-for-fake-video-capture=${video}`,
+];
+
+let t: TestApp;
+let base: string;
+let companyKey: string;
+let parent: http.Server;
+let parentBase: string;
+let browser: Browser;
+let passportFile: string;
+let tmp: string;
+
+/** The embedding site: a parent page that records the messages it receives, and a return_url target. */
+function startParent(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/parent") {
+      const src = `${base}/?session_token=${encodeURIComponent(url.searchParams.get("token") ?? "")}`;
+      const allow = url.searchParams.get("allow") === "0" ? "" : ' allow="camera"';
+      res.setHeader("content-type", "text/html");
+      res.end(`<!doctype html><title>Shop</title><h1>Shop checkout</h1>
+<iframe src="${src}"${allow} style="width:420px;height:640px;border:1px solid #999"></iframe>
+<script>window.messages=[];addEventListener("message",(e)=>window.messages.push({origin:e.origin,data:e.data}));</script>`);
+      return;
+    }
+    res.setHeader("content-type", "text/html");
+    res.end("<!doctype html><title>Back</title><h1>Back at the shop</h1>");
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+async function begin(flags: Record<string, unknown>, key = companyKey): Promise<string> {
+  const res = await t.http.inject({ method: "POST", url: "/begin/", payload: { company_key: key, flags } });
+  return JSON.parse(res.body) as string;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+async function widgetFrame(page: Page): Promise<Frame> {
+  await page.waitForSelector("iframe");
+  for (let i = 0; i < 50; i++) {
+    const frame = page.frames().find((f) => f.url().startsWith(base));
+    if (frame) return frame;
+    await page.waitForTimeout(100);
+  }
+  throw new Error("the widget frame did not load");
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
+  if (!fs.existsSync(video)) throw new Error(`fake camera video missing: ${video}`);
+  if (!findWidgetDir()) throw new Error("apps/widget/dist is missing: run `node scripts/build.mjs` first");
+  fs.mkdirSync(artifacts, { recursive: true });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "widget-e2e-"));
+  passportFile = path.join(tmp, "passport.png");
+  fs.writeFileSync(passportFile, (await renderTd3DataPage()).png);
+  t = await createTestApp();
+  await t.http.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
+  companyKey = (await t.company()).company_key;
+  parent = await startParent();
+  parentBase = `http://127.0.0.1:${(parent.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_ARGS, "--use-fake-ui-for-media-stream"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => parent?.close(resolve));
+  await t?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("widget in Chromium", () => {
+  it("redirect flow on a phone: consent, passport upload, reload resume, camera selfie, back to return_url", async () => {
+    const token = await begin({
+      liveness: false,
+      document_types: ["passport"],
+      allow_document_upload: true,
+      language: "en",
+      return_url: `${parentBase}/back?order=7`,
+    });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    try {
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector("[data-screen=consent]");
+      await shot(page, "01-consent");
+      await page.click("[data-action=agree]");
+
+      await page.waitForSelector(
+        "[data-screen=camera][data-subject=passport] [data-action=capture]:not([disabled])",
+      );
+      await shot(page, "02-passport-camera");
+      await page.click("[data-action=switch-upload]");
+      await page.waitForSelector("[data-screen=upload]");
+      await shot(page, "03-passport-upload");
+      await page.setInputFiles("input[type=file]", passportFile);
+
+      await page.waitForSelector("[data-screen=camera][data-subject=selfie]");
+      // A reload resumes at the selfie: the document step is done on the server.
+      await page.reload();
+      await page.waitForSelector(
+        "[data-screen=camera][data-subject=selfie] [data-action=capture]:not([disabled])",
+      );
+      await page.waitForTimeout(300);
+      await shot(page, "04-selfie-camera");
+      await page.click("[data-action=capture]");
+
+      await page.waitForSelector("[data-screen=final-finished]");
+      await shot(page, "05-final");
+      await page.waitForURL(/\/back\?/, { timeout: 10_000 });
+      const back = new URL(page.url());
+      expect(back.origin).toBe(parentBase);
+      expect(back.searchParams.get("order")).toBe("7");
+      expect(back.searchParams.get("session_token")).toBe(token);
+
+      const s = await t.services.sessions.find(token);
+      expect(s?.submittedAt).not.toBeNull();
+      const kinds = s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind).sort() : [];
+      expect(kinds).toEqual(["face", "passport"]);
+      // CSP violations and script errors would show here
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("iframe flow: posts DONE to the company's origin, and nothing reaches a parent it does not allow", async () => {
+    const c = await t.company({ name: "Shop" });
+    await t.services.companies.update(c.company_id, { allowedOrigins: [parentBase] });
+    const token = await begin({ liveness: false, skip_document: true, language: "ka" }, c.company_key);
+    const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${parentBase}/parent?token=${token}`);
+      const frame = await widgetFrame(page);
+      await frame.waitForSelector("[data-screen=consent]");
+      await shot(page, "06-iframe-consent-ka");
+      await frame.click("[data-action=agree]");
+      await frame.waitForSelector("[data-screen=camera] [data-action=capture]:not([disabled])");
+      await frame.click("[data-action=capture]");
+      await frame.waitForSelector("[data-screen=final-finished]");
+      await page.waitForFunction(
+        () => (globalThis as unknown as { messages: unknown[] }).messages.length > 0,
+      );
+      await shot(page, "07-iframe-final");
+      const messages = await page.evaluate(() => (globalThis as unknown as { messages: unknown[] }).messages);
+      expect(messages).toEqual([{ origin: base, data: "DONE" }]);
+
+      // A company that allows another origin: the widget targets that origin, so this parent hears nothing.
+      const other = await t.company({ name: "Elsewhere" });
+      await t.services.companies.update(other.company_id, { allowedOrigins: ["https://shop.example"] });
+      const token2 = await begin(
+        { liveness: false, skip_document: true, skip_face: true, skip_agreement: true },
+        other.company_key,
+      );
+      const page2 = await context.newPage();
+      await page2.goto(`${parentBase}/parent?token=${token2}`);
+      const frame2 = await widgetFrame(page2);
+      await frame2.waitForSelector("[data-screen=final-finished]");
+      await page2.waitForTimeout(300);
+      expect(await page2.evaluate(() => (globalThis as unknown as { messages: unknown[] }).messages)).toEqual(
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("explains an iframe without camera permission, offering upload", async () => {
+    const token = await begin({ liveness: false, skip_document: true, skip_agreement: true });
+    const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${parentBase}/parent?allow=0&token=${token}`);
+      const frame = await widgetFrame(page);
+      await frame.waitForSelector("[data-screen=camera-problem][data-problem=frame]");
+      expect(await frame.locator("[data-screen=camera-problem] input[type=file]").count()).toBe(1);
+      await shot(page, "08-iframe-no-camera-permission");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("explains a denied camera permission", async () => {
+    // No fake-UI flag: the browser refuses the permission prompt it cannot show.
+    const denying = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BASE_ARGS });
+    try {
+      const token = await begin({
+        liveness: false,
+        skip_document: true,
+        skip_agreement: true,
+        language: "es",
+      });
+      const page = await denying.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector("[data-screen=camera-problem][data-problem=denied]");
+      await shot(page, "09-camera-denied-es");
+    } finally {
+      await denying.close();
+    }
+  });
+
+  it("shows a translated page for an unknown link", async () => {
+    const page = await browser.newPage({ locale: "ru-RU" });
+    try {
+      const res = await page.goto(`${base}/?session_token=${"z".repeat(40)}`);
+      expect(res?.status()).toBe(404);
+      await page.waitForSelector("[data-screen=unknown]");
+      expect(await page.textContent("h1")).toBe("Ссылка недействительна");
+      await shot(page, "10-unknown-ru");
+    } finally {
+      await page.close();
+    }
+  });
+});
