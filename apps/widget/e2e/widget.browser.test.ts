@@ -60,8 +60,12 @@ function startParent(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-async function begin(flags: Record<string, unknown>, key = companyKey): Promise<string> {
-  const res = await t.http.inject({ method: "POST", url: "/begin/", payload: { company_key: key, flags } });
+async function begin(flags: Record<string, unknown>, key = companyKey, steps?: unknown[]): Promise<string> {
+  const res = await t.http.inject({
+    method: "POST",
+    url: "/begin/",
+    payload: { company_key: key, flags, ...(steps ? { steps } : {}) },
+  });
   return JSON.parse(res.body) as string;
 }
 
@@ -206,6 +210,51 @@ describe("widget in Chromium", () => {
       );
     } finally {
       await context.close();
+    }
+  });
+
+  it("liveness: the flash full screen, then the prompt, streaming timestamped frames of the issued challenge, then a selfie", async () => {
+    const token = await begin({ liveness: true, skip_document: true, skip_agreement: true }, companyKey, [
+      { type: "liveness", flags: { liveness: true, prompts: 1 } },
+    ]);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector("[data-screen=liveness-intro]");
+      await shot(page, "11-liveness-intro");
+      await page.click("[data-action=start-liveness]");
+      await page.waitForSelector("[data-screen=liveness-running][data-flash=on]");
+      await shot(page, "12-liveness-flash");
+      await page.waitForSelector("[data-screen=liveness-running][data-prompt]:not([data-prompt=''])");
+      await page.waitForTimeout(200);
+      await shot(page, "13-liveness-prompt");
+      await page.waitForSelector("[data-screen=final-finished]", { timeout: 20_000 });
+
+      const events = await t.services.sessions.events(token);
+      const challenge = events.filter((e) => e.type === "liveness.challenge").at(-1)?.data as
+        | { active: { nonce: string; prompts: string[] }; flash: { totalMs: number } }
+        | undefined;
+      expect(challenge?.active.prompts).toHaveLength(1);
+      const frames = events
+        .filter((e) => e.type === "capture.stored" && e.data.kind === "liveness-frame")
+        .map((e) => e.data as { nonce: string; phase: string; t: number });
+      expect(new Set(frames.map((f) => f.nonce))).toEqual(new Set([challenge?.active.nonce]));
+      for (const phase of ["flash", "active"]) {
+        const times = frames.filter((f) => f.phase === phase).map((f) => f.t);
+        // ~8 per second over each phase, in order, no long gaps
+        expect(times.length, phase).toBeGreaterThanOrEqual(8);
+        const sorted = [...times].sort((a, b) => a - b);
+        const gaps = sorted.slice(1).map((x, i) => x - (sorted[i] ?? 0));
+        expect(Math.max(...gaps), phase).toBeLessThan(600);
+      }
+      const flashTimes = frames.filter((f) => f.phase === "flash").map((f) => f.t);
+      expect(Math.max(...flashTimes)).toBeGreaterThan((challenge?.flash.totalMs ?? 0) - 400);
+      const s = await t.services.sessions.find(token);
+      const kinds = s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind) : [];
+      expect(kinds).toContain("face");
+      expect(s?.submittedAt).not.toBeNull();
+    } finally {
+      await page.close();
     }
   });
 

@@ -19,6 +19,7 @@ import { createTranslator, type Language, pickLanguage, type Translate } from ".
 import { renderCapture } from "./steps/render-capture.ts";
 import { renderChooseDocument } from "./steps/render-choose-document.ts";
 import { renderConsent } from "./steps/render-consent.ts";
+import { renderLiveness } from "./steps/render-liveness.ts";
 import { button, renderMessage } from "./steps/render-message.ts";
 import { h, show } from "./ui/h.ts";
 
@@ -153,6 +154,17 @@ async function boot(): Promise<void> {
           hd: s.session.requireHdMedia,
           send: (file, onProgress) => api.upload(screen.capture, file, onProgress).then(() => undefined),
           onDone: () => dispatch({ type: "captured", kind: screen.capture }),
+        });
+        return;
+      case "liveness":
+        cleanup = renderLiveness(body, {
+          t,
+          hd: s.session.requireHdMedia,
+          challenge: () => api.livenessChallenge(),
+          sendFrame: (frame, fields) =>
+            api.upload("liveness-frame", frame, undefined, fields).then(() => undefined),
+          sendFace: (still) => api.upload("face", still).then(() => undefined),
+          onDone: () => dispatch({ type: "captured", kind: "face" }),
         });
         return;
       case "complete-step":

@@ -2,6 +2,7 @@
  * The widget's only door to the service: the session-scoped widget API, authenticated by the token.
  * @module
  */
+import type { LivenessChallenge } from "../flow/liveness-schedule.ts";
 import type { SessionDescription } from "./session-description.ts";
 
 /** A non-2xx answer: `code` is the server's error code (SESSION_UNKNOWN, SESSION_EXPIRED, …) or NETWORK. */
@@ -19,8 +20,17 @@ export interface ApiClient {
   session(): Promise<SessionDescription>;
   consent(agree: boolean): Promise<{ status: string; currentStep?: number }>;
   completeStep(index: number): Promise<{ currentStep: number }>;
-  /** Streams one capture; `onProgress` gets 0…1 while the bytes go up. */
-  upload(kind: string, file: Blob, onProgress?: (fraction: number) => void): Promise<{ id: string }>;
+  /**
+   * Streams one capture; `onProgress` gets 0…1 while the bytes go up. `fields` go before the file (a
+   * liveness frame's nonce, phase and t).
+   */
+  upload(
+    kind: string,
+    file: Blob,
+    onProgress?: (fraction: number) => void,
+    fields?: Readonly<Record<string, string>>,
+  ): Promise<{ id: string }>;
+  livenessChallenge(): Promise<LivenessChallenge>;
   submit(): Promise<{ status: string; phase: string }>;
 }
 
@@ -61,7 +71,8 @@ export function createApiClient(token: string, base = ""): ApiClient {
     consent: (agree) => call("POST", "/api/widget/consent", { agree }),
     completeStep: (index) => call("POST", `/api/widget/steps/${index}/complete`),
     submit: () => call("POST", "/api/widget/submit"),
-    upload(kind, file, onProgress) {
+    livenessChallenge: () => call("POST", "/api/widget/liveness/challenge"),
+    upload(kind, file, onProgress, fields = {}) {
       // XMLHttpRequest rather than fetch: only it reports upload progress.
       return new Promise((resolve, reject) => {
         const xhr = new XMLHttpRequest();
@@ -79,6 +90,8 @@ export function createApiClient(token: string, base = ""): ApiClient {
         };
         xhr.onerror = () => reject(new ApiError(0, "NETWORK"));
         const form = new FormData();
+        // The server reads the fields before the file, so they must come first.
+        for (const [name, value] of Object.entries(fields)) form.append(name, value);
         form.append("image", file, "capture");
         xhr.send(form);
       });

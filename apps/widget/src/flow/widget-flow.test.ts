@@ -143,6 +143,20 @@ describe("widget flow", () => {
     expect(screenOf(uploadOnly)).toMatchObject({ camera: false, upload: true });
   });
 
+  it("runs the liveness challenge when the step asks for it, and completes the step after its selfie", () => {
+    const s = initialFlow(
+      session({
+        currentStep: 2,
+        steps: [step(0, "agreement"), step(1, "identity-document"), step(2, "liveness", { liveness: true })],
+      }),
+    );
+    expect(screenOf(s)).toEqual({ kind: "liveness", step: 2 });
+    expect(screenOf(advance(s, { type: "captured", kind: "face" }))).toEqual({
+      kind: "complete-step",
+      step: 2,
+    });
+  });
+
   it("passes over steps it has no screen for instead of blocking on them", () => {
     const s = initialFlow(session({ steps: [step(0, "user-questionnaire")] }));
     expect(screenOf(s)).toEqual({ kind: "complete-step", step: 0 });

@@ -39,6 +39,8 @@ export type Screen =
       upload: boolean;
       facing: "user" | "environment";
     }
+  /** The server's liveness challenge (colour flash, then prompts), ending with a still selfie (`face`). */
+  | { kind: "liveness"; step: number }
   /** Everything of this step is captured (or the step has no screen in this widget): tell the server. */
   | { kind: "complete-step"; step: number }
   /** Every step is done: hand the session over for verification. */
@@ -158,7 +160,9 @@ export function screenOf(state: FlowState): Screen {
       });
     }
     case "liveness":
-      // Active liveness (prompts, colour flash) is not in this widget version: a still selfie either way.
+      if (state.captured.includes("face")) return { kind: "complete-step", step: state.step };
+      // With liveness the server's challenge runs first and ends with the still selfie it matches.
+      if (f.liveness === true) return { kind: "liveness", step: state.step };
       return captureScreen(state, "face", {
         camera: true,
         upload: f.allow_face_upload === true,

@@ -39,7 +39,8 @@ const HINTS: Record<CaptureSubject, MessageKey> = {
   "general-document": "generalDocumentHint",
 };
 
-const PROBLEMS: Record<CameraProblem, [MessageKey, MessageKey]> = {
+/** Title and explanation of each camera problem. */
+export const CAMERA_PROBLEMS: Record<CameraProblem, [MessageKey, MessageKey]> = {
   denied: ["cameraDeniedTitle", "cameraDeniedBody"],
   missing: ["cameraMissingTitle", "cameraMissingBody"],
   busy: ["cameraBusyTitle", "cameraBusyBody"],
@@ -100,7 +101,7 @@ export function renderCapture(root: HTMLElement, o: CaptureOptions): () => void 
 
   function showProblem(problem: CameraProblem): void {
     release();
-    const [title, body] = PROBLEMS[problem];
+    const [title, body] = CAMERA_PROBLEMS[problem];
     show(
       root,
       h(

@@ -57,6 +57,15 @@ export const en = {
   expiredBody: "Ask the service that sent you here for a new link.",
   errorTitle: "Something went wrong",
   errorBody: "Check your connection and try again.",
+  livenessTitle: "Liveness check",
+  livenessHint:
+    "Hold the phone at eye level with your face inside the oval. The screen will change colour for a few seconds, then follow the instructions.",
+  livenessStart: "Start",
+  livenessHoldStill: "Hold still while the screen changes colour",
+  promptTurnLeft: "Slowly turn your head to your left",
+  promptTurnRight: "Slowly turn your head to your right",
+  promptSmile: "Smile",
+  promptBlink: "Blink",
   returning: "Taking you back…",
   backToSite: "Return to the website",
 } as const;

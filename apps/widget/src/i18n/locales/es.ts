@@ -61,6 +61,15 @@ export const es: Messages = {
   expiredBody: "Pida un enlace nuevo al servicio que le envió aquí.",
   errorTitle: "Algo salió mal",
   errorBody: "Compruebe su conexión e inténtelo de nuevo.",
+  livenessTitle: "Prueba de vida",
+  livenessHint:
+    "Sostenga el teléfono a la altura de los ojos con la cara dentro del óvalo. La pantalla cambiará de color unos segundos; después siga las instrucciones.",
+  livenessStart: "Empezar",
+  livenessHoldStill: "No se mueva mientras la pantalla cambia de color",
+  promptTurnLeft: "Gire despacio la cabeza hacia su izquierda",
+  promptTurnRight: "Gire despacio la cabeza hacia su derecha",
+  promptSmile: "Sonría",
+  promptBlink: "Parpadee",
   returning: "Volviendo al sitio…",
   backToSite: "Volver al sitio web",
 };

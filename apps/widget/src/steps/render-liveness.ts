@@ -1,0 +1,284 @@
+/**
+ * Liveness: the server's colour flash full screen while the front camera runs, then its prompts, with
+ * timestamped frames (~8 per second) streamed to the server as they are taken; then a still selfie.
+ * The server re-measures every frame and decides. The returned function tears it down.
+ * @module
+ */
+import type { CameraProblem } from "../camera/camera-error.ts";
+import { type Camera, openCamera } from "../camera/open-camera.ts";
+import {
+  activeDurationMs,
+  FRAME_INTERVAL_MS,
+  flashColorAt,
+  type LivenessChallenge,
+  promptAt,
+} from "../flow/liveness-schedule.ts";
+import type { MessageKey, Translate } from "../i18n/translate.ts";
+import { h, show } from "../ui/h.ts";
+import { CAMERA_PROBLEMS } from "./render-capture.ts";
+import { button } from "./render-message.ts";
+
+export interface LivenessOptions {
+  t: Translate;
+  hd: boolean;
+  challenge: () => Promise<LivenessChallenge>;
+  sendFrame: (frame: Blob, fields: Readonly<Record<string, string>>) => Promise<void>;
+  sendFace: (still: Blob) => Promise<void>;
+  onDone: () => void;
+}
+
+const PROMPTS: Record<string, MessageKey> = {
+  turn_left: "promptTurnLeft",
+  turn_right: "promptTurnRight",
+  smile: "promptSmile",
+  blink: "promptBlink",
+};
+
+/** Frames go up at this width: enough for the server's face measures, small enough to stream. */
+const FRAME_WIDTH = 480;
+const UPLOAD_CONCURRENCY = 3;
+const UPLOAD_TRIES = 3;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Uploads run beside the capture so a slow network never stalls the frame clock. */
+function createUploadQueue(send: (blob: Blob, fields: Readonly<Record<string, string>>) => Promise<void>) {
+  const pending: Array<{ blob: Blob; fields: Record<string, string> }> = [];
+  let running = 0;
+  let done = 0;
+  let total = 0;
+  let failed: unknown = null;
+  let wake: (() => void) | null = null;
+
+  async function sendWithRetry(item: { blob: Blob; fields: Record<string, string> }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await send(item.blob, item.fields);
+        return;
+      } catch (error) {
+        if (attempt >= UPLOAD_TRIES) throw error;
+        await sleep(300 * attempt);
+      }
+    }
+  }
+
+  function pump(): void {
+    while (running < UPLOAD_CONCURRENCY && pending.length > 0 && failed === null) {
+      const item = pending.shift();
+      if (!item) return;
+      running++;
+      sendWithRetry(item).then(
+        () => {
+          running--;
+          done++;
+          pump();
+          wake?.();
+        },
+        (error: unknown) => {
+          running--;
+          failed = error;
+          wake?.();
+        },
+      );
+    }
+  }
+
+  return {
+    push(blob: Blob, fields: Record<string, string>): void {
+      total++;
+      pending.push({ blob, fields });
+      pump();
+    },
+    progress: () => (total === 0 ? 1 : done / total),
+    /** Resolves when every frame is stored; rejects with the first frame that could not be. */
+    async drain(onProgress: (fraction: number) => void): Promise<void> {
+      for (;;) {
+        onProgress(total === 0 ? 1 : done / total);
+        if (failed !== null) throw failed;
+        if (done === total) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+  };
+}
+
+function grab(video: HTMLVideoElement, width: number, quality: number): Promise<Blob> {
+  const scale = Math.min(1, width / Math.max(1, video.videoWidth));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return Promise.reject(new Error("no 2d canvas"));
+  // The frame as the camera delivered it, never mirrored: the server reads head turns from it.
+  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("empty frame"))), "image/jpeg", quality);
+  });
+}
+
+export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => void {
+  const { t } = o;
+  let camera: Camera | null = null;
+  let disposed = false;
+  let overlay: HTMLElement | null = null;
+
+  function release(): void {
+    camera?.stop();
+    camera = null;
+    overlay?.remove();
+    overlay = null;
+  }
+
+  function intro(): void {
+    release();
+    show(
+      root,
+      h(
+        "section",
+        { class: "screen", "data-screen": "liveness-intro" },
+        h("h1", {}, t("livenessTitle")),
+        h("p", {}, t("livenessHint")),
+        h(
+          "div",
+          { class: "actions" },
+          button(t("livenessStart"), "start-liveness", () => void run()),
+        ),
+      ),
+    );
+  }
+
+  function problem(p: CameraProblem): void {
+    release();
+    const [title, body] = CAMERA_PROBLEMS[p];
+    show(
+      root,
+      h(
+        "section",
+        { class: "screen message", "data-screen": "camera-problem", "data-problem": p },
+        h("h1", {}, t(title)),
+        h("p", {}, t(body)),
+        h("div", { class: "actions" }, button(t("tryAgain"), "retry-camera", intro)),
+      ),
+    );
+  }
+
+  function failed(): void {
+    release();
+    show(
+      root,
+      h(
+        "section",
+        { class: "screen", "data-screen": "send-failed" },
+        h("h1", {}, t("livenessTitle")),
+        h("p", { class: "error", role: "alert" }, t("uploadFailed")),
+        // A new attempt takes a new challenge: frames of the old one no longer count.
+        h("div", { class: "actions" }, button(t("tryAgain"), "retry-liveness", intro)),
+      ),
+    );
+  }
+
+  /** Captures frames every FRAME_INTERVAL_MS for `durationMs`, timestamped from the phase start. */
+  async function phase(
+    name: "flash" | "active",
+    durationMs: number,
+    nonce: string,
+    queue: ReturnType<typeof createUploadQueue>,
+    onTick: (t: number) => void,
+  ): Promise<void> {
+    const start = performance.now();
+    for (;;) {
+      const elapsed = performance.now() - start;
+      if (disposed || elapsed >= durationMs || !camera) return;
+      onTick(elapsed);
+      const video = camera.video;
+      const t0 = Math.round(performance.now() - start);
+      const blob = await grab(video, FRAME_WIDTH, 0.85);
+      queue.push(blob, { nonce, phase: name, t: String(t0) });
+      const next = start + (Math.floor(elapsed / FRAME_INTERVAL_MS) + 1) * FRAME_INTERVAL_MS;
+      await sleep(Math.max(0, next - performance.now()));
+    }
+  }
+
+  async function run(): Promise<void> {
+    release();
+    let challenge: LivenessChallenge;
+    try {
+      challenge = await o.challenge();
+    } catch {
+      failed();
+      return;
+    }
+    const video = h("video", { autoplay: true, muted: true, playsinline: true, class: "feed mirror" });
+    const instruction = h("p", { class: "instruction", role: "status" }, t("cameraStarting"));
+    overlay = h(
+      "div",
+      { class: "flash-overlay", "data-screen": "liveness-running" },
+      h("div", { class: "flash-face" }, video, h("div", { class: "outline oval", "aria-hidden": "true" })),
+      instruction,
+    );
+    document.body.append(overlay);
+    const opened = await openCamera(video, { facing: "user", hd: o.hd });
+    if (disposed) {
+      if (opened.ok) opened.camera.stop();
+      return;
+    }
+    if (!opened.ok) {
+      problem(opened.problem);
+      return;
+    }
+    camera = opened.camera;
+    const layer = overlay;
+    const queue = createUploadQueue(o.sendFrame);
+    instruction.textContent = t("livenessHoldStill");
+    await phase("flash", challenge.flash.totalMs, challenge.nonce, queue, (ms) => {
+      const rgb = flashColorAt(challenge.flash, ms);
+      layer.style.backgroundColor = rgb ? `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})` : "";
+      layer.dataset.flash = rgb ? "on" : "off";
+    });
+    layer.style.backgroundColor = "";
+    await phase("active", activeDurationMs(challenge), challenge.nonce, queue, (ms) => {
+      const i = promptAt(challenge, ms);
+      const prompt = i === null ? undefined : challenge.prompts[i];
+      const key = prompt ? PROMPTS[prompt] : undefined;
+      instruction.textContent = key ? t(key) : "";
+      layer.dataset.prompt = prompt ?? "";
+    });
+    if (disposed || !camera) return;
+    const still = await grab(camera.video, 1280, 0.92);
+    release();
+    const bar = h("progress", { max: "100", value: "0" });
+    const label = h("p", { role: "status" }, t("uploading", { percent: 0 }));
+    show(
+      root,
+      h(
+        "section",
+        { class: "screen", "data-screen": "sending" },
+        h("h1", {}, t("livenessTitle")),
+        bar,
+        label,
+      ),
+    );
+    try {
+      await queue.drain((f) => {
+        const percent = Math.round(f * 95);
+        bar.value = percent;
+        label.textContent = t("uploading", { percent });
+      });
+      await o.sendFace(still);
+    } catch {
+      if (!disposed) failed();
+      return;
+    }
+    if (!disposed) o.onDone();
+  }
+
+  intro();
+  return () => {
+    disposed = true;
+    release();
+  };
+}
