@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderTd3DataPage } from "@verimat/engine/fixtures";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
 import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
@@ -39,7 +40,45 @@ let parent: http.Server;
 let parentBase: string;
 let browser: Browser;
 let passportFile: string;
+let passportClip: string;
 let tmp: string;
+
+/**
+ * A fake-camera clip of a passport held perfectly still: the rendered data page on a dark desk, as
+ * Y4M (4:2:0) frames, for the automatic document capture.
+ */
+async function writePassportClip(file: string, png: Buffer): Promise<void> {
+  const W = 640;
+  const H = 480;
+  const card = await sharp(png).resize({ width: 520 }).toBuffer();
+  const { data } = await sharp({
+    create: { width: W, height: H, channels: 3, background: { r: 50, g: 45, b: 40 } },
+  })
+    .composite([{ input: card, gravity: "centre" }])
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const y = Buffer.alloc(W * H);
+  const u = Buffer.alloc((W / 2) * (H / 2));
+  const v = Buffer.alloc((W / 2) * (H / 2));
+  for (let i = 0; i < W * H; i++) {
+    const r = data[i * 3] ?? 0;
+    const g = data[i * 3 + 1] ?? 0;
+    const b = data[i * 3 + 2] ?? 0;
+    // Studio range (16…235), as Chromium reads Y4M.
+    y[i] = Math.round(16 + (219 / 255) * (0.299 * r + 0.587 * g + 0.114 * b));
+    const px = i % W;
+    const py = Math.floor(i / W);
+    if (px % 2 === 0 && py % 2 === 0) {
+      const j = (py / 2) * (W / 2) + px / 2;
+      u[j] = Math.round(128 + (224 / 255) * (-0.168736 * r - 0.331264 * g + 0.5 * b));
+      v[j] = Math.round(128 + (224 / 255) * (0.5 * r - 0.418688 * g - 0.081312 * b));
+    }
+  }
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, u, v]);
+  const header = Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`);
+  fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: 10 }, () => frame)]));
+}
 
 /** The embedding site: a parent page that records the messages it receives, and a return_url target. */
 function startParent(): Promise<http.Server> {
@@ -90,7 +129,10 @@ beforeAll(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "widget-e2e-"));
   passportFile = path.join(tmp, "passport.png");
-  fs.writeFileSync(passportFile, (await renderTd3DataPage()).png);
+  const passport = (await renderTd3DataPage()).png;
+  fs.writeFileSync(passportFile, passport);
+  passportClip = path.join(tmp, "passport.y4m");
+  await writePassportClip(passportClip, passport);
   t = await createTestApp();
   await t.http.listen({ host: "127.0.0.1", port: 0 });
   base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
@@ -270,6 +312,37 @@ describe("widget in Chromium", () => {
       await shot(page, "08-iframe-no-camera-permission");
     } finally {
       await context.close();
+    }
+  });
+
+  it("takes the document photo by itself once it is steady, sharp and well lit", async () => {
+    const args = BASE_ARGS.map((a) =>
+      a.startsWith("--use-file-for-fake-video-capture=")
+        ? `--use-file-for-fake-video-capture=${passportClip}`
+        : a,
+    );
+    const docBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...args, "--use-fake-ui-for-media-stream"],
+    });
+    try {
+      const token = await begin({ document_types: ["passport"], skip_face: true, skip_agreement: true });
+      const page = await docBrowser.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector(
+        "[data-screen=camera][data-subject=passport] [data-action=capture]:not([disabled])",
+      );
+      await page.waitForTimeout(700);
+      await shot(page, "14-passport-auto-capture");
+      // nobody presses the shutter
+      await page.waitForSelector("[data-screen=final-finished]", { timeout: 15_000 });
+      const s = await t.services.sessions.find(token);
+      const media = s ? await t.services.sessions.listMedia(s) : [];
+      expect(media.map((m) => m.kind)).toEqual(["passport"]);
+      expect(media[0]?.size ?? 0).toBeGreaterThan(20_000);
+    } finally {
+      await docBrowser.close();
     }
   });
 

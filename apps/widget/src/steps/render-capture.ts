@@ -4,6 +4,14 @@
  * @module
  */
 import type { CameraProblem } from "../camera/camera-error.ts";
+import {
+  createAutoCapture,
+  type GreyFrame,
+  measureFrame,
+  type QualityIssue,
+  qualityIssue,
+  toGrey,
+} from "../camera/frame-quality.ts";
 import { type Camera, openCamera } from "../camera/open-camera.ts";
 import type { CaptureSubject } from "../flow/widget-flow.ts";
 import type { MessageKey, Translate } from "../i18n/translate.ts";
@@ -48,13 +56,73 @@ export const CAMERA_PROBLEMS: Record<CameraProblem, [MessageKey, MessageKey]> = 
   unsupported: ["cameraErrorTitle", "cameraErrorBody"],
 };
 
+const ISSUE_HINTS: Record<QualityIssue, MessageKey> = {
+  dark: "qualityDark",
+  glare: "qualityGlare",
+  moving: "qualityMoving",
+  blurry: "qualityBlurry",
+};
+
+/** Quality checks run on a small grey crop of the outlined area, five times a second. */
+const CHECK_WIDTH = 160;
+const CHECK_INTERVAL_MS = 200;
+
+/** Watches the outlined area and calls `shoot` once the document is steady, sharp and well lit. */
+function watchQuality(
+  video: HTMLVideoElement,
+  status: HTMLElement,
+  t: Translate,
+  shoot: () => void,
+): () => void {
+  const canvas = document.createElement("canvas");
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const auto = createAutoCapture();
+  const started = performance.now();
+  let previous: GreyFrame | null = null;
+  const timer = setInterval(() => {
+    if (!ctx || video.videoWidth === 0) return;
+    // The card outline: 84 % of the width, ID-1 proportions, centred.
+    const sw = video.videoWidth * 0.84;
+    const sh = Math.min(video.videoHeight, sw / 1.585);
+    canvas.width = CHECK_WIDTH;
+    canvas.height = Math.max(1, Math.round((CHECK_WIDTH * sh) / sw));
+    ctx.drawImage(
+      video,
+      (video.videoWidth - sw) / 2,
+      (video.videoHeight - sh) / 2,
+      sw,
+      sh,
+      0,
+      0,
+      canvas.width,
+      canvas.height,
+    );
+    const grey = toGrey(
+      ctx.getImageData(0, 0, canvas.width, canvas.height).data,
+      canvas.width,
+      canvas.height,
+    );
+    const issue = qualityIssue(measureFrame(grey, previous));
+    previous = grey;
+    status.textContent = t(issue ? ISSUE_HINTS[issue] : "qualityGood");
+    if (auto.next(issue, performance.now() - started)) {
+      clearInterval(timer);
+      shoot();
+    }
+  }, CHECK_INTERVAL_MS);
+  return () => clearInterval(timer);
+}
+
 export function renderCapture(root: HTMLElement, o: CaptureOptions): () => void {
   const { t } = o;
   let camera: Camera | null = null;
+  let stopWatching: (() => void) | null = null;
   let disposed = false;
   const outline = o.subject === "selfie" || o.subject === "face-document" ? "oval" : "card";
 
   function release(): void {
+    stopWatching?.();
+    stopWatching = null;
     camera?.stop();
     camera = null;
   }
@@ -157,6 +225,8 @@ export function renderCapture(root: HTMLElement, o: CaptureOptions): () => void 
     camera = opened.camera;
     status.textContent = "";
     shutter.disabled = false;
+    // Documents are taken automatically when good; faces only by the person (they choose the moment).
+    if (outline === "card") stopWatching = watchQuality(video, status, t, () => void takePhoto());
   }
 
   async function takePhoto(): Promise<void> {

@@ -66,6 +66,11 @@ export const en = {
   promptTurnRight: "Slowly turn your head to your right",
   promptSmile: "Smile",
   promptBlink: "Blink",
+  qualityDark: "Find more light",
+  qualityGlare: "Tilt the document to avoid reflections",
+  qualityMoving: "Hold still",
+  qualityBlurry: "Move the document a little further away to focus",
+  qualityGood: "Hold still, taking the photo…",
   returning: "Taking you back…",
   backToSite: "Return to the website",
 } as const;

@@ -70,6 +70,11 @@ export const es: Messages = {
   promptTurnRight: "Gire despacio la cabeza hacia su derecha",
   promptSmile: "Sonría",
   promptBlink: "Parpadee",
+  qualityDark: "Busque más luz",
+  qualityGlare: "Incline el documento para evitar reflejos",
+  qualityMoving: "No se mueva",
+  qualityBlurry: "Aleje un poco el documento para enfocar",
+  qualityGood: "No se mueva, tomando la foto…",
   returning: "Volviendo al sitio…",
   backToSite: "Volver al sitio web",
 };

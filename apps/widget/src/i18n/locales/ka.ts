@@ -69,6 +69,11 @@ export const ka: Messages = {
   promptTurnRight: "ნელა მოაბრუნეთ თავი მარჯვნივ",
   promptSmile: "გაიღიმეთ",
   promptBlink: "დაახამხამეთ თვალები",
+  qualityDark: "საჭიროა მეტი სინათლე",
+  qualityGlare: "დახარეთ დოკუმენტი ანარეკლის თავიდან ასაცილებლად",
+  qualityMoving: "არ შეარხიოთ",
+  qualityBlurry: "ოდნავ მოაშორეთ დოკუმენტი ფოკუსირებისთვის",
+  qualityGood: "არ შეარხიოთ, ფოტო იღება…",
   returning: "ვებსაიტზე დაბრუნება…",
   backToSite: "ვებსაიტზე დაბრუნება",
 };

@@ -71,6 +71,11 @@ export const ru: Messages = {
   promptTurnRight: "Медленно поверните голову вправо",
   promptSmile: "Улыбнитесь",
   promptBlink: "Моргните",
+  qualityDark: "Нужно больше света",
+  qualityGlare: "Наклоните документ, чтобы убрать блики",
+  qualityMoving: "Не двигайтесь",
+  qualityBlurry: "Отодвиньте документ немного дальше для фокусировки",
+  qualityGood: "Не двигайтесь, делаем фото…",
   returning: "Возвращаем вас на сайт…",
   backToSite: "Вернуться на сайт",
 };

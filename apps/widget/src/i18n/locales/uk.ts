@@ -70,6 +70,11 @@ export const uk: Messages = {
   promptTurnRight: "Повільно поверніть голову праворуч",
   promptSmile: "Усміхніться",
   promptBlink: "Кліпніть",
+  qualityDark: "Потрібно більше світла",
+  qualityGlare: "Нахиліть документ, щоб прибрати відблиски",
+  qualityMoving: "Не рухайтеся",
+  qualityBlurry: "Відсуньте документ трохи далі для фокусування",
+  qualityGood: "Не рухайтеся, робимо фото…",
   returning: "Повертаємо вас на сайт…",
   backToSite: "Повернутися на сайт",
 };
