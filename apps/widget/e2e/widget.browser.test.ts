@@ -359,9 +359,42 @@ describe("widget in Chromium", () => {
       const page = await denying.newPage({ viewport: { width: 390, height: 844 } });
       await page.goto(`${base}/?session_token=${token}`);
       await page.waitForSelector("[data-screen=camera-problem][data-problem=denied]");
+      // the same session continues on a phone through the QR code
+      expect(await page.getAttribute("[data-switch-link]", "data-switch-link")).toBe(
+        `${base}/?session_token=${token}`,
+      );
+      expect(await page.locator("svg.qr").count()).toBe(1);
       await shot(page, "09-camera-denied-es");
     } finally {
       await denying.close();
+    }
+  });
+
+  it("sends desktops to a phone with skip_desktop, and a low-resolution camera away with requireHdMedia", async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    try {
+      const desktop = await begin({
+        skip_desktop: true,
+        switch_device_url: "https://m.shop.example/continue",
+      });
+      await page.goto(`${base}/?session_token=${desktop}`);
+      await page.waitForSelector("[data-screen=switch-device] svg.qr");
+      expect(await page.getAttribute("[data-switch-link]", "data-switch-link")).toBe(
+        "https://m.shop.example/continue",
+      );
+      await shot(page, "15-skip-desktop");
+      // the fake camera is 352×288
+      const hd = await begin({
+        requireHdMedia: true,
+        restrict_url_sharing: true,
+        skip_document: true,
+        skip_agreement: true,
+      });
+      await page.goto(`${base}/?session_token=${hd}`);
+      await page.waitForSelector("[data-screen=camera-problem][data-problem=low-resolution]");
+      expect(await page.locator("svg.qr").count()).toBe(0); // sharing restricted, no switch URL
+    } finally {
+      await page.close();
     }
   });
 

@@ -14,6 +14,7 @@ import {
   initialFlow,
   progressOf,
   screenOf,
+  switchDeviceLink,
 } from "./flow/widget-flow.ts";
 import { createTranslator, type Language, pickLanguage, type Translate } from "./i18n/translate.ts";
 import { renderCapture } from "./steps/render-capture.ts";
@@ -21,9 +22,16 @@ import { renderChooseDocument } from "./steps/render-choose-document.ts";
 import { renderConsent } from "./steps/render-consent.ts";
 import { renderLiveness } from "./steps/render-liveness.ts";
 import { button, renderMessage } from "./steps/render-message.ts";
+import { renderSwitchDevice } from "./steps/render-switch-device.ts";
 import { h, show } from "./ui/h.ts";
 
 const REDIRECT_DELAY_MS = 1500;
+
+/** A computer rather than a phone or tablet: no coarse pointer and no mobile user agent. */
+function isDesktop(): boolean {
+  const coarse = typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
+  return !coarse && !/Mobi|Android|iPhone|iPad/i.test(navigator.userAgent);
+}
 
 function mount(): HTMLElement {
   const existing = document.getElementById("app");
@@ -121,6 +129,22 @@ async function boot(): Promise<void> {
     cleanup = null;
     const s = state;
     const screen = screenOf(s);
+    const switchLink = switchDeviceLink(s.session, location.href);
+    // `skip_desktop`: phones only; a computer gets the way over to one.
+    if (s.session.skipDesktop && screen.kind !== "final" && isDesktop()) {
+      progress.textContent = "";
+      const offer = renderSwitchDevice(t, switchLink, false);
+      show(
+        body,
+        h(
+          "section",
+          { class: "screen", "data-screen": "switch-device" },
+          h("h1", {}, t("switchDeviceTitle")),
+          offer ?? h("p", {}, t("cameraMissingBody")),
+        ),
+      );
+      return;
+    }
     const p = progressOf(s);
     progress.textContent = screen.kind === "final" ? "" : t("stepOf", p);
     switch (screen.kind) {
@@ -152,6 +176,7 @@ async function boot(): Promise<void> {
           upload: screen.upload,
           facing: screen.facing,
           hd: s.session.requireHdMedia,
+          switchLink,
           send: (file, onProgress) => api.upload(screen.capture, file, onProgress).then(() => undefined),
           onDone: () => dispatch({ type: "captured", kind: screen.capture }),
         });
@@ -160,6 +185,7 @@ async function boot(): Promise<void> {
         cleanup = renderLiveness(body, {
           t,
           hd: s.session.requireHdMedia,
+          switchLink,
           challenge: () => api.livenessChallenge(),
           sendFrame: (frame, fields) =>
             api.upload("liveness-frame", frame, undefined, fields).then(() => undefined),

@@ -1,5 +1,5 @@
 /** Why the camera could not start, each with its own explained screen. */
-export type CameraProblem = "denied" | "missing" | "busy" | "frame" | "unsupported";
+export type CameraProblem = "denied" | "missing" | "busy" | "frame" | "unsupported" | "low-resolution";
 
 /**
  * Maps a getUserMedia failure to a problem the person can act on. `inFrameWithoutPermission` is true

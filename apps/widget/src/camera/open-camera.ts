@@ -59,6 +59,12 @@ export async function openCamera(
     stop();
     return { ok: false, problem: classifyCameraError(error, false) };
   }
+  // `requireHdMedia`: 1080p or better, else the person is sent to another device.
+  const settings = stream.getVideoTracks()[0]?.getSettings();
+  if (opts.hd && Math.max(settings?.width ?? 0, settings?.height ?? 0) < 1920) {
+    stop();
+    return { ok: false, problem: "low-resolution" };
+  }
   return {
     ok: true,
     camera: {

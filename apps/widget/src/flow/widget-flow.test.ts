@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { SessionDescription, WidgetStep } from "../api-client/session-description.ts";
-import { advance, completionTarget, type FlowState, initialFlow, screenOf } from "./widget-flow.ts";
+import {
+  advance,
+  completionTarget,
+  type FlowState,
+  initialFlow,
+  screenOf,
+  switchDeviceLink,
+} from "./widget-flow.ts";
 
 function step(index: number, type: string, flags: Record<string, unknown> = {}): WidgetStep {
   return { index, type, flags, done: false };
@@ -218,5 +225,19 @@ describe("completion target", () => {
       targetOrigin: "*",
     });
     expect(completionTarget(s, token, { referrer: "", inFrame: false })).toEqual({ kind: "none" });
+  });
+});
+
+describe("switch-device link", () => {
+  const here = "https://verimat.example/?session_token=abc";
+  it("prefers the company's switch_device_url, else this page unless sharing is restricted", () => {
+    expect(
+      switchDeviceLink({ switchDeviceUrl: "https://m.shop.example/go", restrictUrlSharing: true }, here),
+    ).toBe("https://m.shop.example/go");
+    expect(switchDeviceLink({ switchDeviceUrl: null, restrictUrlSharing: false }, here)).toBe(here);
+    expect(switchDeviceLink({ switchDeviceUrl: null, restrictUrlSharing: true }, here)).toBeNull();
+    expect(
+      switchDeviceLink({ switchDeviceUrl: "javascript:alert(1)", restrictUrlSharing: false }, here),
+    ).toBeNull();
   });
 });

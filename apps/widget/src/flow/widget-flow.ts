@@ -242,3 +242,15 @@ export function completionTarget(
   }
   return { kind: "post-message", targetOrigin: session.parentOrigin ?? referrerOrigin ?? "*" };
 }
+
+/**
+ * The link a "continue on your phone" QR code carries: the company's `switch_device_url`, else this
+ * page (the same session) unless `restrict_url_sharing` forbids passing it on.
+ */
+export function switchDeviceLink(
+  session: Pick<SessionDescription, "switchDeviceUrl" | "restrictUrlSharing">,
+  currentUrl: string,
+): string | null {
+  if (session.switchDeviceUrl) return originOf(session.switchDeviceUrl) ? session.switchDeviceUrl : null;
+  return session.restrictUrlSharing ? null : currentUrl;
+}

@@ -17,6 +17,7 @@ import type { CaptureSubject } from "../flow/widget-flow.ts";
 import type { MessageKey, Translate } from "../i18n/translate.ts";
 import { h, show } from "../ui/h.ts";
 import { button } from "./render-message.ts";
+import { renderSwitchDevice } from "./render-switch-device.ts";
 
 export interface CaptureOptions {
   t: Translate;
@@ -25,6 +26,8 @@ export interface CaptureOptions {
   upload: boolean;
   facing: "user" | "environment";
   hd: boolean;
+  /** Where the QR code on camera problems leads; null shows none. */
+  switchLink: string | null;
   send: (file: Blob, onProgress: (fraction: number) => void) => Promise<void>;
   onDone: () => void;
 }
@@ -54,6 +57,7 @@ export const CAMERA_PROBLEMS: Record<CameraProblem, [MessageKey, MessageKey]> = 
   busy: ["cameraBusyTitle", "cameraBusyBody"],
   frame: ["cameraFrameTitle", "cameraFrameBody"],
   unsupported: ["cameraErrorTitle", "cameraErrorBody"],
+  "low-resolution": ["cameraLowResTitle", "cameraLowResBody"],
 };
 
 const ISSUE_HINTS: Record<QualityIssue, MessageKey> = {
@@ -177,6 +181,7 @@ export function renderCapture(root: HTMLElement, o: CaptureOptions): () => void 
         { class: "screen message", "data-screen": "camera-problem", "data-problem": problem },
         h("h1", {}, t(title)),
         h("p", {}, t(body)),
+        renderSwitchDevice(t, o.switchLink),
         h("p", {}, t("cameraUploadOffer")),
         h(
           "div",

@@ -17,10 +17,12 @@ import type { MessageKey, Translate } from "../i18n/translate.ts";
 import { h, show } from "../ui/h.ts";
 import { CAMERA_PROBLEMS } from "./render-capture.ts";
 import { button } from "./render-message.ts";
+import { renderSwitchDevice } from "./render-switch-device.ts";
 
 export interface LivenessOptions {
   t: Translate;
   hd: boolean;
+  switchLink: string | null;
   challenge: () => Promise<LivenessChallenge>;
   sendFrame: (frame: Blob, fields: Readonly<Record<string, string>>) => Promise<void>;
   sendFace: (still: Blob) => Promise<void>;
@@ -161,6 +163,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
         { class: "screen message", "data-screen": "camera-problem", "data-problem": p },
         h("h1", {}, t(title)),
         h("p", {}, t(body)),
+        renderSwitchDevice(t, o.switchLink),
         h("div", { class: "actions" }, button(t("tryAgain"), "retry-camera", intro)),
       ),
     );

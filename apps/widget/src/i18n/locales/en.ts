@@ -71,6 +71,10 @@ export const en = {
   qualityMoving: "Hold still",
   qualityBlurry: "Move the document a little further away to focus",
   qualityGood: "Hold still, taking the photo…",
+  switchDeviceTitle: "Continue on your phone",
+  switchDeviceBody: "Scan this code with your phone's camera to continue this verification there.",
+  cameraLowResTitle: "This camera is not sharp enough",
+  cameraLowResBody: "This verification needs an HD camera (1080p). Continue on a phone with a better camera.",
   returning: "Taking you back…",
   backToSite: "Return to the website",
 } as const;

@@ -75,6 +75,11 @@ export const es: Messages = {
   qualityMoving: "No se mueva",
   qualityBlurry: "Aleje un poco el documento para enfocar",
   qualityGood: "No se mueva, tomando la foto…",
+  switchDeviceTitle: "Continúe en su teléfono",
+  switchDeviceBody: "Escanee este código con la cámara de su teléfono para continuar allí la verificación.",
+  cameraLowResTitle: "Esta cámara no tiene suficiente resolución",
+  cameraLowResBody:
+    "Esta verificación necesita una cámara HD (1080p). Continúe en un teléfono con una cámara mejor.",
   returning: "Volviendo al sitio…",
   backToSite: "Volver al sitio web",
 };
