@@ -1,5 +1,5 @@
 import type { Translate } from "../i18n/translate.ts";
-import { qrSvg } from "../qr/encode-qr.ts";
+import { qrSvg } from "../qr/qr-svg.ts";
 import { h } from "../ui/h.ts";
 
 /** "Continue on your phone" with a QR code of `link`; nothing when there is no link to offer. */
