@@ -300,6 +300,44 @@ describe("widget in Chromium", () => {
     }
   });
 
+  it("retries a failed upload with the same photo, and hands back after a refusal", async () => {
+    const token = await begin({
+      document_types: ["passport"],
+      disable_document_capture: true,
+      skip_face: true,
+      skip_agreement: true,
+    });
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      let attempts = 0;
+      await page.route("**/api/widget/captures/**", async (route) => {
+        attempts++;
+        if (attempts === 1) await route.abort("connectionreset");
+        else await route.continue();
+      });
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector("[data-screen=upload]");
+      await page.setInputFiles("input[type=file]", passportFile);
+      await page.waitForSelector("[data-screen=send-failed]");
+      await shot(page, "16-upload-failed");
+      await page.click("[data-action=retry-upload]");
+      await page.waitForSelector("[data-screen=final-finished]");
+      expect(attempts).toBe(2);
+      const s = await t.services.sessions.find(token);
+      expect(s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind) : []).toEqual(["passport"]);
+
+      const refused = await begin({ return_url: `${parentBase}/back`, language: "uk" });
+      await page.goto(`${base}/?session_token=${refused}`);
+      await page.click("[data-action=refuse]");
+      await page.waitForSelector("[data-screen=final-disagreed]");
+      await shot(page, "17-refused-uk");
+      await page.waitForURL(/\/back\?session_token=/, { timeout: 10_000 });
+      expect((await t.services.sessions.find(refused))?.status).toBe("disagreed");
+    } finally {
+      await page.close();
+    }
+  });
+
   it("explains an iframe without camera permission, offering upload", async () => {
     const token = await begin({ liveness: false, skip_document: true, skip_agreement: true });
     const context = await browser.newContext({ viewport: { width: 900, height: 760 } });

@@ -164,6 +164,33 @@ describe("widget flow", () => {
     });
   });
 
+  it("asks for a selfie with the document and a proof of address when the session has those steps", () => {
+    let s = initialFlow(
+      session({
+        steps: [
+          step(0, "face-document", { allow_face_doc_upload: true }),
+          step(1, "general-document", { allow_capture: false, allow_upload: true }),
+        ],
+      }),
+    );
+    expect(screenOf(s)).toMatchObject({
+      kind: "capture",
+      capture: "face-document",
+      facing: "user",
+      upload: true,
+    });
+    s = advance(advance(s, { type: "captured", kind: "face-document" }), {
+      type: "step-completed",
+      currentStep: 1,
+    });
+    expect(screenOf(s)).toMatchObject({
+      kind: "capture",
+      capture: "general-document",
+      camera: false,
+      upload: true,
+    });
+  });
+
   it("passes over steps it has no screen for instead of blocking on them", () => {
     const s = initialFlow(session({ steps: [step(0, "user-questionnaire")] }));
     expect(screenOf(s)).toEqual({ kind: "complete-step", step: 0 });
