@@ -6,7 +6,7 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { findWidgetDir, widgetAssetRoutes } from "./widget-assets.ts";
-import { frameAncestors } from "./widget-page.ts";
+import { frameAncestors, widgetPageRoutes } from "./widget-page.ts";
 
 let t: TestApp;
 let key: string;
@@ -60,6 +60,38 @@ describe("widget page", () => {
     } finally {
       await app.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes frame-ancestors from the company when given the company service, and falls back to plain pages without a build", async () => {
+    const c = await t.company({ name: "Framed" });
+    await t.services.companies.update(c.company_id, { allowedOrigins: ["https://shop.example"] });
+    const res = await t.http.inject({
+      method: "POST",
+      url: "/begin/",
+      payload: { company_key: c.company_key },
+    });
+    const token = JSON.parse(res.body) as string;
+    const app = Fastify();
+    await app.register(widgetPageRoutes, {
+      sessions: t.services.sessions,
+      companies: t.services.companies,
+      widgetDir: null,
+    });
+    try {
+      const page = await app.inject({ method: "GET", url: `/?session_token=${token}` });
+      expect(page.headers["content-security-policy"]).toContain(
+        "frame-ancestors 'self' https://shop.example",
+      );
+      expect(page.body).toContain("identity-document");
+      const finished = await begin();
+      await t.services.sessions.transition(finished, "approved", "engine");
+      const done = await app.inject({ method: "GET", url: `/?session_token=${finished}` });
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain("This verification is finished");
+      expect((await app.inject({ method: "GET", url: "/widget-assets/index.js" })).statusCode).toBe(404);
+    } finally {
+      await app.close();
     }
   });
 
