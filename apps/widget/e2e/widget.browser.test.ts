@@ -436,6 +436,24 @@ describe("widget in Chromium", () => {
     }
   });
 
+  it("asks in-app browsers to open the page in a real browser, and lets the person go on anyway", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      userAgent:
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A; wv) AppleWebKit/537.36 Chrome/119.0 Mobile Safari/537.36 Instagram 305.0",
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/?session_token=${await begin({ language: "el" })}`);
+      await page.waitForSelector("[data-screen=in-app-browser]");
+      await shot(page, "18-in-app-browser-el");
+      await page.click("[data-action=continue-here]");
+      await page.waitForSelector("[data-screen=consent]");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("shows a translated page for an unknown link", async () => {
     const page = await browser.newPage({ locale: "ru-RU" });
     try {

@@ -6,6 +6,7 @@
 import "./style.css";
 import { ApiError, createApiClient } from "./api-client/create-api-client.ts";
 import type { SessionDescription } from "./api-client/session-description.ts";
+import { isInAppBrowser } from "./camera/in-app-browser.ts";
 import {
   advance,
   completionTarget,
@@ -57,6 +58,7 @@ async function boot(): Promise<void> {
   let lang: Language = "en";
   let state: FlowState | null = null;
   let cleanup: (() => void) | null = null;
+  let inAppAcknowledged = !isInAppBrowser(navigator.userAgent);
   const body = h("div", { class: "body" });
   const progress = h("p", { class: "progress" });
   root.replaceChildren(h("header", {}, progress), body);
@@ -130,6 +132,37 @@ async function boot(): Promise<void> {
     const s = state;
     const screen = screenOf(s);
     const switchLink = switchDeviceLink(s.session, location.href);
+    if (!inAppAcknowledged && screen.kind !== "final") {
+      progress.textContent = "";
+      const copied = h("p", { class: "status", role: "status" });
+      show(
+        body,
+        renderMessage(
+          "in-app-browser",
+          t("inAppTitle"),
+          t("inAppBody"),
+          button(t("copyLink"), "copy-link", () => {
+            navigator.clipboard?.writeText(location.href).then(
+              () => {
+                copied.textContent = t("linkCopied");
+              },
+              () => undefined,
+            );
+          }),
+          button(
+            t("continueHere"),
+            "continue-here",
+            () => {
+              inAppAcknowledged = true;
+              render();
+            },
+            "secondary",
+          ),
+          copied,
+        ),
+      );
+      return;
+    }
     // `skip_desktop`: phones only; a computer gets the way over to one.
     if (s.session.skipDesktop && screen.kind !== "final" && isDesktop()) {
       progress.textContent = "";

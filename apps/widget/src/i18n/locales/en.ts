@@ -75,6 +75,12 @@ export const en = {
   switchDeviceBody: "Scan this code with your phone's camera to continue this verification there.",
   cameraLowResTitle: "This camera is not sharp enough",
   cameraLowResBody: "This verification needs an HD camera (1080p). Continue on a phone with a better camera.",
+  inAppTitle: "Open this page in your browser",
+  inAppBody:
+    "The browser built into this app often cannot use the camera. Open the menu (⋯) and choose “Open in browser”, or copy the link into Safari or Chrome.",
+  copyLink: "Copy the link",
+  linkCopied: "Link copied",
+  continueHere: "Continue here anyway",
   returning: "Taking you back…",
   backToSite: "Return to the website",
 } as const;

@@ -80,6 +80,12 @@ export const es: Messages = {
   cameraLowResTitle: "Esta cámara no tiene suficiente resolución",
   cameraLowResBody:
     "Esta verificación necesita una cámara HD (1080p). Continúe en un teléfono con una cámara mejor.",
+  inAppTitle: "Abra esta página en su navegador",
+  inAppBody:
+    "El navegador integrado de esta aplicación a menudo no puede usar la cámara. Abra el menú (⋯) y elija «Abrir en el navegador», o copie el enlace en Safari o Chrome.",
+  copyLink: "Copiar el enlace",
+  linkCopied: "Enlace copiado",
+  continueHere: "Continuar aquí de todos modos",
   returning: "Volviendo al sitio…",
   backToSite: "Volver al sitio web",
 };
