@@ -454,6 +454,26 @@ describe("widget in Chromium", () => {
     }
   });
 
+  it("shows the expired page, not a retry, when the session expires during a capture", async () => {
+    const token = await begin({
+      document_types: ["passport"],
+      disable_document_capture: true,
+      skip_face: true,
+      skip_agreement: true,
+    });
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${base}/?session_token=${token}`);
+      await page.waitForSelector("[data-screen=upload]");
+      await t.services.sessions.transition(token, "expired", "system");
+      await page.setInputFiles("input[type=file]", passportFile);
+      await page.waitForSelector("[data-screen=expired]");
+      expect(await page.locator("[data-screen=send-failed]").count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("shows a translated page for an unknown link", async () => {
     const page = await browser.newPage({ locale: "ru-RU" });
     try {

@@ -53,7 +53,16 @@ function applyBranding(branding: Record<string, unknown>): void {
 async function boot(): Promise<void> {
   const root = mount();
   const token = new URLSearchParams(location.search).get("session_token") ?? "";
-  const api = createApiClient(token);
+  const client = createApiClient(token);
+  // A session that expired or closed meanwhile is not a network hiccup: no retry, the page says so.
+  const api: typeof client = {
+    ...client,
+    upload: (kind, file, onProgress, fields) =>
+      client.upload(kind, file, onProgress, fields).catch((error: unknown) => {
+        if (error instanceof ApiError && error.code.startsWith("SESSION_")) failure(error);
+        throw error;
+      }),
+  };
   let t: Translate = createTranslator(pickLanguage(null, navigator.languages));
   let lang: Language = "en";
   let state: FlowState | null = null;
@@ -75,7 +84,10 @@ async function boot(): Promise<void> {
     cleanup = null;
     progress.textContent = "";
     const code = error instanceof ApiError ? error.code : "";
-    if (code === "SESSION_UNKNOWN") {
+    if (code === "SESSION_CLOSED") {
+      // Finished elsewhere (another tab, a timeout): the reloaded session shows where it stands.
+      void load();
+    } else if (code === "SESSION_UNKNOWN") {
       show(body, renderMessage("unknown", t("unknownTitle"), t("unknownBody")));
     } else if (code === "SESSION_EXPIRED") {
       show(body, renderMessage("expired", t("expiredTitle"), t("expiredBody")));
