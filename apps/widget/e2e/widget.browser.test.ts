@@ -260,14 +260,27 @@ describe("widget in Chromium", () => {
       { type: "liveness", flags: { liveness: true, prompts: 1 } },
     ]);
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     try {
       await page.goto(`${base}/?session_token=${token}`);
       await page.waitForSelector("[data-screen=liveness-intro]");
+      // the face tracker loads in the background from our own origin
+      await page.waitForResponse((r) => r.url().endsWith("/widget-assets/face/emotion.bin"), {
+        timeout: 15_000,
+      });
       await shot(page, "11-liveness-intro");
       await page.click("[data-action=start-liveness]");
-      await page.waitForSelector("[data-screen=liveness-running][data-flash=on]");
+      await page.waitForSelector("[data-screen=liveness-running][data-flash=on][data-tracking=on]");
       await shot(page, "12-liveness-flash");
       await page.waitForSelector("[data-screen=liveness-running][data-prompt]:not([data-prompt=''])");
+      // the tracker measures the face on the device while the prompt shows
+      await page.waitForSelector("[data-screen=liveness-running][data-measured]");
       await page.waitForTimeout(200);
       await shot(page, "13-liveness-prompt");
       await page.waitForSelector("[data-screen=final-finished]", { timeout: 20_000 });
@@ -295,6 +308,10 @@ describe("widget in Chromium", () => {
       const kinds = s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind) : [];
       expect(kinds).toContain("face");
       expect(s?.submittedAt).not.toBeNull();
+      expect(
+        requests.filter((u) => !u.startsWith(base) && !u.startsWith("data:") && !u.startsWith("blob:")),
+      ).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await page.close();
     }

@@ -7,6 +7,7 @@ import "./style.css";
 import { ApiError, createApiClient } from "./api-client/create-api-client.ts";
 import type { SessionDescription } from "./api-client/session-description.ts";
 import { isInAppBrowser } from "./camera/in-app-browser.ts";
+import { type FaceTracker, loadFaceTracker } from "./face/load-face-tracker.ts";
 import {
   advance,
   completionTarget,
@@ -68,6 +69,12 @@ async function boot(): Promise<void> {
   let state: FlowState | null = null;
   let cleanup: (() => void) | null = null;
   let inAppAcknowledged = !isInAppBrowser(navigator.userAgent);
+  let faceTracker: Promise<FaceTracker | null> | null = null;
+  /** Starts loading the face tracker once (in the background, e.g. while the consent is read). */
+  const tracker = (): Promise<FaceTracker | null> => {
+    faceTracker ??= loadFaceTracker();
+    return faceTracker;
+  };
   const body = h("div", { class: "body" });
   const progress = h("p", { class: "progress" });
   root.replaceChildren(h("header", {}, progress), body);
@@ -232,6 +239,7 @@ async function boot(): Promise<void> {
           hd: s.session.requireHdMedia,
           switchLink,
           challenge: () => api.livenessChallenge(),
+          tracker,
           sendFrame: (frame, fields) =>
             api.upload("liveness-frame", frame, undefined, fields).then(() => undefined),
           sendFace: (still) => api.upload("face", still).then(() => undefined),
@@ -285,6 +293,8 @@ async function boot(): Promise<void> {
       setLanguage(session);
       applyBranding(session.branding);
       state = initialFlow(session);
+      if (session.steps.some((x) => x.type === "liveness" && x.flags.liveness === true && !x.done))
+        void tracker();
       render();
     } catch (error) {
       failure(error);

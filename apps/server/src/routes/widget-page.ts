@@ -32,7 +32,8 @@ export function frameAncestors(allowedOrigins: readonly string[]): string {
 function widgetCsp(ancestors: string): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    // wasm-unsafe-eval lets the face tracker compile its WebAssembly; no JavaScript eval is allowed.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' blob: data:",
     "media-src 'self' blob: mediastream:",

@@ -6,13 +6,14 @@
  */
 import type { CameraProblem } from "../camera/camera-error.ts";
 import { type Camera, openCamera } from "../camera/open-camera.ts";
+import type { FaceTracker } from "../face/load-face-tracker.ts";
 import {
-  activeDurationMs,
   FRAME_INTERVAL_MS,
   flashColorAt,
   type LivenessChallenge,
-  promptAt,
+  promptShowMs,
 } from "../flow/liveness-schedule.ts";
+import { promptDone } from "../flow/prompt-check.ts";
 import type { MessageKey, Translate } from "../i18n/translate.ts";
 import { h, show } from "../ui/h.ts";
 import { CAMERA_PROBLEMS } from "./render-capture.ts";
@@ -24,6 +25,8 @@ export interface LivenessOptions {
   hd: boolean;
   switchLink: string | null;
   challenge: () => Promise<LivenessChallenge>;
+  /** The on-device face tracker, loading in the background since the session started; null without. */
+  tracker: () => Promise<FaceTracker | null>;
   sendFrame: (frame: Blob, fields: Readonly<Record<string, string>>) => Promise<void>;
   sendFace: (still: Blob) => Promise<void>;
   onDone: () => void;
@@ -40,6 +43,9 @@ const PROMPTS: Record<string, MessageKey> = {
 const FRAME_WIDTH = 480;
 const UPLOAD_CONCURRENCY = 3;
 const UPLOAD_TRIES = 3;
+const TRACKER_WAIT_MS = 8000;
+/** How long a done prompt shows its tick before the next one. */
+const DONE_SHOW_MS = 500;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -184,10 +190,10 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     );
   }
 
-  /** Captures frames every FRAME_INTERVAL_MS for `durationMs`, timestamped from the phase start. */
+  /** Captures frames every FRAME_INTERVAL_MS while `running(elapsed)`, timestamped from the phase start. */
   async function phase(
     name: "flash" | "active",
-    durationMs: number,
+    running: (elapsedMs: number) => boolean,
     nonce: string,
     queue: ReturnType<typeof createUploadQueue>,
     onTick: (t: number) => void,
@@ -195,7 +201,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     const start = performance.now();
     for (;;) {
       const elapsed = performance.now() - start;
-      if (disposed || elapsed >= durationMs || !camera) return;
+      if (disposed || !running(elapsed) || !camera) return;
       onTick(elapsed);
       const video = camera.video;
       const t0 = Math.round(performance.now() - start);
@@ -215,6 +221,8 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
       failed();
       return;
     }
+    // Usually ready: it has loaded since the consent screen. Never wait long for guidance.
+    const tracker = await Promise.race([o.tracker(), sleep(TRACKER_WAIT_MS).then(() => null)]);
     const video = h("video", { autoplay: true, muted: true, playsinline: true, class: "feed mirror" });
     const instruction = h("p", { class: "instruction", role: "status" }, t("cameraStarting"));
     overlay = h(
@@ -237,19 +245,55 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     const layer = overlay;
     const queue = createUploadQueue(o.sendFrame);
     instruction.textContent = t("livenessHoldStill");
-    await phase("flash", challenge.flash.totalMs, challenge.nonce, queue, (ms) => {
-      const rgb = flashColorAt(challenge.flash, ms);
-      layer.style.backgroundColor = rgb ? `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})` : "";
-      layer.dataset.flash = rgb ? "on" : "off";
-    });
+    layer.dataset.tracking = tracker ? "on" : "off";
+    await phase(
+      "flash",
+      (ms) => ms < challenge.flash.totalMs,
+      challenge.nonce,
+      queue,
+      (ms) => {
+        const rgb = flashColorAt(challenge.flash, ms);
+        layer.style.backgroundColor = rgb ? `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})` : "";
+        layer.dataset.flash = rgb ? "on" : "off";
+      },
+    );
     layer.style.backgroundColor = "";
-    await phase("active", activeDurationMs(challenge), challenge.nonce, queue, (ms) => {
-      const i = promptAt(challenge, ms);
-      const prompt = i === null ? undefined : challenge.prompts[i];
-      const key = prompt ? PROMPTS[prompt] : undefined;
-      instruction.textContent = key ? t(key) : "";
-      layer.dataset.prompt = prompt ?? "";
-    });
+    // Each prompt stays until the tracker sees it done (plus a moment to show the tick), or until its
+    // share of the server's window has passed; without a tracker, for a fixed time.
+    const maxPerPrompt = tracker ? challenge.windowMs.perPrompt - 1000 : promptShowMs(challenge);
+    let index = 0;
+    let promptStart = 0;
+    let doneAt: number | null = null;
+    let now = 0;
+    const tracking = (async () => {
+      while (tracker && !disposed && camera && index < challenge.prompts.length) {
+        const m = await tracker.measure(video).catch(() => null);
+        if (m) layer.dataset.measured = String(Number(layer.dataset.measured ?? 0) + 1);
+        const prompt = challenge.prompts[index];
+        if (m && prompt && doneAt === null && promptDone(prompt, m)) doneAt = now;
+        await sleep(0);
+      }
+    })();
+    await phase(
+      "active",
+      () => index < challenge.prompts.length,
+      challenge.nonce,
+      queue,
+      (ms) => {
+        now = ms;
+        if ((doneAt !== null && ms - doneAt >= DONE_SHOW_MS) || ms - promptStart >= maxPerPrompt) {
+          index++;
+          promptStart = ms;
+          doneAt = null;
+        }
+        const prompt = challenge.prompts[index];
+        const key = prompt ? PROMPTS[prompt] : undefined;
+        instruction.textContent = key ? `${doneAt === null ? "" : "✓ "}${t(key)}` : "";
+        instruction.classList.toggle("done", doneAt !== null);
+        layer.dataset.prompt = prompt ?? "";
+      },
+    );
+    await tracking;
     if (disposed || !camera) return;
     const still = await grab(camera.video, 1280, 0.92);
     release();
