@@ -7,7 +7,8 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyPluginAsync } from "fastify";
+import { gzipSync } from "node:zlib";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 
 const TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -62,34 +63,44 @@ export function findWidgetDir(): string | null {
   return candidates.find((dir) => fs.existsSync(path.join(dir, "index.html"))) ?? null;
 }
 
+/** Text-like assets worth compressing (model weights are float noise to gzip). */
+const COMPRESSIBLE = new Set([".js", ".css", ".json", ".svg", ".wasm"]);
+
 export const widgetAssetRoutes: FastifyPluginAsync<{ widgetDir: string | null }> = async (app, deps) => {
   const face = findFaceAssets();
+  // A handful of fixed files: each is read and gzipped once, then answered from memory.
+  const cache = new Map<string, { raw: Buffer; gzip: Buffer | null }>();
+
+  async function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, type: string) {
+    let entry = cache.get(file);
+    if (!entry) {
+      const raw = await fs.promises.readFile(file);
+      entry = { raw, gzip: COMPRESSIBLE.has(path.extname(file)) ? gzipSync(raw, { level: 9 }) : null };
+      cache.set(file, entry);
+    }
+    reply.header("cross-origin-resource-policy", "same-origin").header("vary", "accept-encoding").type(type);
+    const accepts = String(request.headers["accept-encoding"] ?? "");
+    if (entry.gzip && /\bgzip\b/.test(accepts))
+      return reply.header("content-encoding", "gzip").send(entry.gzip);
+    return reply.send(entry.raw);
+  }
+
   app.get<{ Params: { file: string } }>("/widget-assets/face/:file", async (request, reply) => {
     const file = face?.get(request.params.file);
     const type = TYPES[path.extname(request.params.file)];
     if (!file || !type) return reply.callNotFound();
     // Fixed names that change only with a package upgrade: a day of caching, revalidated after.
-    return reply
-      .header("cache-control", "public, max-age=86400")
-      .header("cross-origin-resource-policy", "same-origin")
-      .type(type)
-      .send(fs.createReadStream(file));
+    reply.header("cache-control", "public, max-age=86400");
+    return sendFile(request, reply, file, type);
   });
 
   app.get<{ Params: { file: string } }>("/widget-assets/:file", async (request, reply) => {
     const { file } = request.params;
     const type = TYPES[path.extname(file)];
     if (!deps.widgetDir || !type || !ASSET_NAME.test(file)) return reply.callNotFound();
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(path.join(deps.widgetDir, file));
-    } catch {
-      return reply.callNotFound();
-    }
-    return reply
-      .header("cache-control", "public, max-age=31536000, immutable")
-      .header("cross-origin-resource-policy", "same-origin")
-      .type(type)
-      .send(bytes);
+    const full = path.join(deps.widgetDir, file);
+    if (!fs.existsSync(full)) return reply.callNotFound();
+    reply.header("cache-control", "public, max-age=31536000, immutable");
+    return sendFile(request, reply, full, type);
   });
 };

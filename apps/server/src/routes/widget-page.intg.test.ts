@@ -39,6 +39,18 @@ describe("widget page", () => {
     expect(js.statusCode).toBe(200);
     expect(js.headers["content-type"]).toContain("text/javascript");
     expect(js.headers["cache-control"]).toContain("immutable");
+    const zipped = await t.http.inject({
+      method: "GET",
+      url: src ?? "",
+      headers: { "accept-encoding": "gzip, br" },
+    });
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    expect(zipped.rawPayload.length).toBeLessThan(js.rawPayload.length / 2);
+    const tracker = await t.http.inject({ method: "GET", url: "/widget-assets/face/human.esm.js" });
+    expect(tracker.statusCode).toBe(200);
+    expect((await t.http.inject({ method: "GET", url: "/widget-assets/face/faceres.bin" })).statusCode).toBe(
+      404,
+    );
     // unknown tokens keep their status; the widget renders the translated page from the API's answer
     expect(
       (await t.http.inject({ method: "GET", url: `/?session_token=${"z".repeat(40)}` })).statusCode,
