@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * On-device face tracking for the liveness prompts: Human's browser build, the four face models it
+ * On-device face tracking for the liveness prompts: Human's browser build, the three face models it
  * needs, and the tfjs wasm binaries, served from our own origin out of node_modules (nothing fetched
  * from elsewhere). Null when the packages are not installed: the widget then runs without guidance.
  */
@@ -33,7 +33,7 @@ export function findFaceAssets(): Map<string, string> | null {
     const models = path.join(humanDist, "../models");
     const wasmDist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
     const files = new Map<string, string>([["human.esm.js", path.join(humanDist, "human.esm.js")]]);
-    for (const model of ["blazeface", "facemesh", "iris", "emotion"]) {
+    for (const model of ["blazeface", "facemesh", "emotion"]) {
       files.set(`${model}.json`, path.join(models, `${model}.json`));
       files.set(`${model}.bin`, path.join(models, `${model}.bin`));
     }

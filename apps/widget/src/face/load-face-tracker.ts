@@ -1,5 +1,5 @@
 /**
- * On-device face tracking for the liveness prompts (Human's browser build with the wasm backend),
+ * On-device face tracking for the liveness prompts (Human's browser build with the wasm backend: detector, mesh, emotion),
  * loaded from our own origin in the background. Guidance only: when it cannot load, the widget runs
  * the prompts on a timer and the server still decides.
  * @module
@@ -42,7 +42,8 @@ export async function loadFaceTracker(base = "/widget-assets/face/"): Promise<Fa
         enabled: true,
         detector: { modelPath: "blazeface.json", maxDetected: 1, rotation: false },
         mesh: { enabled: true, modelPath: "facemesh.json" },
-        iris: { enabled: true, modelPath: "iris.json" },
+        // Blinks come from the mesh (468 points); the iris model would add 2.6 MB for nothing here.
+        iris: { enabled: false },
         emotion: { enabled: true, modelPath: "emotion.json" },
         description: { enabled: false },
         antispoof: { enabled: false },
