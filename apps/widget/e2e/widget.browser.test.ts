@@ -301,6 +301,7 @@ describe("widget in Chromium", () => {
         const sorted = [...times].sort((a, b) => a - b);
         const gaps = sorted.slice(1).map((x, i) => x - (sorted[i] ?? 0));
         expect(Math.max(...gaps), phase).toBeLessThan(600);
+        expect(Math.min(...gaps), phase).toBeGreaterThan(60); // one frame per ~125 ms slot
       }
       const flashTimes = frames.filter((f) => f.phase === "flash").map((f) => f.t);
       expect(Math.max(...flashTimes)).toBeGreaterThan((challenge?.flash.totalMs ?? 0) - 400);

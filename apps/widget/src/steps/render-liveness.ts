@@ -46,6 +46,7 @@ const UPLOAD_TRIES = 3;
 const TRACKER_WAIT_MS = 8000;
 /** How long a done prompt shows its tick before the next one. */
 const DONE_SHOW_MS = 500;
+const MIN_ACTIVE_MS = 2000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,6 +200,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     onTick: (t: number) => void,
   ): Promise<void> {
     const start = performance.now();
+    let slot = 0;
     for (;;) {
       const elapsed = performance.now() - start;
       if (disposed || !running(elapsed) || !camera) return;
@@ -207,8 +209,9 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
       const t0 = Math.round(performance.now() - start);
       const blob = await grab(video, FRAME_WIDTH, 0.85);
       queue.push(blob, { nonce, phase: name, t: String(t0) });
-      const next = start + (Math.floor(elapsed / FRAME_INTERVAL_MS) + 1) * FRAME_INTERVAL_MS;
-      await sleep(Math.max(0, next - performance.now()));
+      // One frame per slot: a timer firing early must not take a slot twice; a late one skips ahead.
+      slot = Math.max(slot + 1, Math.floor((performance.now() - start) / FRAME_INTERVAL_MS) + 1);
+      await sleep(Math.max(0, start + slot * FRAME_INTERVAL_MS - performance.now()));
     }
   }
 
@@ -271,12 +274,16 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
         if (m) layer.dataset.measured = String(Number(layer.dataset.measured ?? 0) + 1);
         const prompt = challenge.prompts[index];
         if (m && prompt && doneAt === null && promptDone(prompt, m)) doneAt = now;
-        await sleep(0);
+        // Detection blocks the page for ~100 ms: leave the frame clock room, the server needs ~8 fps.
+        await sleep(FRAME_INTERVAL_MS);
       }
     })();
+    // The server wants a clip of some length (≥ 10 frames, ~300 ms per prompt) even when every prompt
+    // was done at once.
+    const minActiveMs = Math.max(MIN_ACTIVE_MS, 600 * challenge.prompts.length);
     await phase(
       "active",
-      () => index < challenge.prompts.length,
+      (ms) => index < challenge.prompts.length || ms < minActiveMs,
       challenge.nonce,
       queue,
       (ms) => {
