@@ -173,7 +173,11 @@ describe("widget in Chromium", () => {
       await page.goto(`${base}/?session_token=${token}`);
       await page.waitForSelector("[data-screen=consent]");
       await shot(page, "01-consent");
-      await page.click("[data-action=agree]");
+      // keyboard only: focus starts on the heading, Tab reaches "I agree", Enter presses it
+      expect(await page.evaluate("document.activeElement.tagName")).toBe("H1");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate("document.activeElement.dataset.action")).toBe("agree");
+      await page.keyboard.press("Enter");
 
       await page.waitForSelector(
         "[data-screen=camera][data-subject=passport] [data-action=capture]:not([disabled])",
