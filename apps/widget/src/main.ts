@@ -160,14 +160,17 @@ async function boot(): Promise<void> {
           "in-app-browser",
           t("inAppTitle"),
           t("inAppBody"),
-          button(t("copyLink"), "copy-link", () => {
-            navigator.clipboard?.writeText(location.href).then(
-              () => {
-                copied.textContent = t("linkCopied");
-              },
-              () => undefined,
-            );
-          }),
+          // With restrict_url_sharing the link would not work in another browser: no copy offered.
+          s.session.restrictUrlSharing
+            ? null
+            : button(t("copyLink"), "copy-link", () => {
+                navigator.clipboard?.writeText(location.href).then(
+                  () => {
+                    copied.textContent = t("linkCopied");
+                  },
+                  () => undefined,
+                );
+              }),
           button(
             t("continueHere"),
             "continue-here",

@@ -5,8 +5,9 @@ export function renderMessage(
   name: string,
   title: string,
   body: string,
-  ...actions: HTMLElement[]
+  ...given: Array<HTMLElement | null>
 ): HTMLElement {
+  const actions = given.filter((a): a is HTMLElement => a !== null);
   return h(
     "section",
     { class: "screen message", "data-screen": name },
