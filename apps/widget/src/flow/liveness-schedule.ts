@@ -1,6 +1,6 @@
 /**
  * The timing of a liveness challenge as the server issued it (`POST /api/widget/liveness/challenge`):
- * which flash colour fills the screen at a time, and which prompt is showing. Pure, so the timing the
+ * which flash colour fills the screen at a time, and how long a prompt shows without tracking. Pure, so the timing the
  * server will check against is tested without a browser.
  * @module
  */
@@ -38,14 +38,4 @@ export function flashColorAt(
  */
 export function promptShowMs(challenge: LivenessChallenge): number {
   return Math.max(1500, Math.min(3000, challenge.windowMs.perPrompt - 1500));
-}
-
-/** The prompt index showing at `t` ms into the active phase; null once every prompt has had its time. */
-export function promptAt(challenge: LivenessChallenge, t: number): number | null {
-  const i = Math.floor(t / promptShowMs(challenge));
-  return i < challenge.prompts.length ? i : null;
-}
-
-export function activeDurationMs(challenge: LivenessChallenge): number {
-  return promptShowMs(challenge) * challenge.prompts.length;
 }
