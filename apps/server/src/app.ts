@@ -103,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimitBytes: config.bodyLimitBytes,
     hmacTimestampWindowMs: config.hmacTimestampWindowMs,
   });
-  await http.register(widgetPageRoutes, { sessions });
+  await http.register(widgetPageRoutes, { sessions, companies });
   await http.register(widgetApiRoutes, {
     sessions,
     companies,

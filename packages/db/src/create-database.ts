@@ -61,6 +61,10 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // Session tokens are random primary keys, so inserts touch index pages all over the file: a page
+  // cache of 64 MiB (default 2 MiB) and memory-mapped reads keep them off the disk path.
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("mmap_size = 268435456");
   // Checkpoints run in a worker thread (see sqlite-checkpointer.ts), not on the serving connection.
   const checkpointer = file === ":memory:" ? null : startSqliteCheckpointer(file);
   if (checkpointer) sqlite.pragma("wal_autocheckpoint = 0");

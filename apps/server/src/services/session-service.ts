@@ -71,7 +71,10 @@ export interface SessionServiceDeps {
 export function createSessionService(deps: SessionServiceDeps) {
   const { db, media, clock, idleMs } = deps;
   const repos = createRepositories(db);
-  const insertSession = createWriteBatcher<SessionRecord>((list) => repos.sessions.insertMany(list));
+  // Small early flushes: answers trickle out while later requests are read (see write-batcher.ts).
+  const insertSession = createWriteBatcher<SessionRecord>((list) => repos.sessions.insertMany(list), {
+    flushAt: 16,
+  });
 
   function statusOf(s: SessionRecord): SessionStatus {
     if (!isSessionStatus(s.status))

@@ -24,10 +24,13 @@ describe("write batcher", () => {
 
   it("respects the batch size and keeps writing what arrives during a flush", async () => {
     const batches: number[][] = [];
-    const write = createWriteBatcher<number>(async (items) => {
-      batches.push(items);
-      await new Promise((r) => setTimeout(r, 5));
-    }, 2);
+    const write = createWriteBatcher<number>(
+      async (items) => {
+        batches.push(items);
+        await new Promise((r) => setTimeout(r, 5));
+      },
+      { maxBatch: 2 },
+    );
     const first = Promise.all([1, 2, 3].map((n) => write(n)));
     await new Promise((r) => setTimeout(r, 1));
     const later = write(4);

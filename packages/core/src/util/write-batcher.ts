@@ -4,15 +4,28 @@
  * committed, so the durability each caller sees is unchanged. If a batch fails, its items are retried
  * one by one so a single bad item fails alone.
  */
+export interface WriteBatcherOptions {
+  /** Most items per flush. @default 200 */
+  maxBatch?: number;
+  /**
+   * Flush as soon as this many are waiting instead of at the end of the event-loop turn, so the
+   * first answers go out while later requests are still being read (no convoy of whole batches).
+   * @default Infinity
+   */
+  flushAt?: number;
+}
+
 export function createWriteBatcher<T>(
   flush: (items: T[]) => Promise<void>,
-  maxBatch = 200,
+  options: WriteBatcherOptions = {},
 ): (item: T) => Promise<void> {
+  const maxBatch = options.maxBatch ?? 200;
+  const flushAt = options.flushAt ?? Number.POSITIVE_INFINITY;
   let pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   let running = false;
+  let scheduled = false;
 
   async function drain(): Promise<void> {
-    running = true;
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
@@ -34,18 +47,29 @@ export function createWriteBatcher<T>(
         }
       }
     }
-    running = false;
+  }
+
+  function start(): void {
+    scheduled = false;
+    if (running || pending.length === 0) return;
+    running = true;
+    drain()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+        if (pending.length > 0) start();
+      });
   }
 
   return (item: T) =>
     new Promise<void>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (!running) {
-        running = true;
+      if (running) return; // the running drain picks it up
+      if (pending.length >= flushAt) queueMicrotask(start);
+      else if (!scheduled) {
+        scheduled = true;
         // Let the other requests of this turn join the batch.
-        setImmediate(() => {
-          drain().catch(() => undefined);
-        });
+        setImmediate(start);
       }
     });
 }
