@@ -20,6 +20,7 @@ export function createFsMediaStore(root: string): MediaStore {
       const hash = createHash("sha256");
       let size = 0;
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+      const out = fs.createWriteStream(tmp, { mode: 0o600 });
       try {
         await pipeline(
           source,
@@ -30,10 +31,13 @@ export function createFsMediaStore(root: string): MediaStore {
               yield chunk;
             }
           },
-          fs.createWriteStream(tmp, { mode: 0o600 }),
+          out,
         );
         await fsp.rename(tmp, file);
       } catch (err) {
+        // The file is opened asynchronously: wait until the stream is closed, or the temp file could
+        // appear after it was removed.
+        if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
         await fsp.rm(tmp, { force: true });
         throw err;
       }
