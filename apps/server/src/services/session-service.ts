@@ -4,7 +4,6 @@
  * writes with compare-and-set, so concurrent writers cannot both win.
  * @module
  */
-import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   AppError,
@@ -143,6 +142,31 @@ export function createSessionService(deps: SessionServiceDeps) {
     }
   }
 
+  /** The content type is read after the bytes went through (uploads are sniffed while streaming). */
+  async function storeMedia(
+    s: SessionRecord,
+    kind: MediaKind,
+    body: Buffer | Readable,
+    contentType: () => string,
+  ): Promise<MediaRecord> {
+    const id = randomHexId();
+    const key = `${mediaPrefix(s)}/${kind}-${id}`;
+    const stored = await media.put(key, body);
+    const rec: MediaRecord = {
+      id,
+      sessionToken: s.token,
+      companyId: s.companyId,
+      kind,
+      storageKey: key,
+      contentType: contentType(),
+      size: stored.size,
+      sha256: stored.sha256,
+      createdAt: clock.now(),
+    };
+    await repos.media.insert(rec);
+    return rec;
+  }
+
   return {
     transition,
     mediaPrefix,
@@ -241,7 +265,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         await repos.sessions.touch(s.token, now);
         return { ...s, lastActivityAt: now };
       }
-      const ok = await db.transaction().execute(async (trx) => {
+      await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
         const applied = await r.sessions.update(
           s.token,
@@ -260,7 +284,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         }
         return applied;
       });
-      return ok ? ((await repos.sessions.find(s.token)) ?? s) : ((await repos.sessions.find(s.token)) ?? s);
+      // Applied or not (a concurrent open won), the stored record is the truth.
+      return (await repos.sessions.find(s.token)) ?? s;
     },
 
     async touch(s: SessionRecord): Promise<void> {
@@ -279,53 +304,18 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     /** Stores a media item for the session (bytes first, then the index row: no row without bytes). */
-    async putMedia(
-      s: SessionRecord,
-      kind: MediaKind,
-      bytes: Buffer,
-      contentType: string,
-    ): Promise<MediaRecord> {
-      const id = randomHexId();
-      const key = `${mediaPrefix(s)}/${kind}-${id}`;
-      const stored = await media.put(key, bytes);
-      const rec: MediaRecord = {
-        id,
-        sessionToken: s.token,
-        companyId: s.companyId,
-        kind,
-        storageKey: key,
-        contentType,
-        size: stored.size,
-        sha256: stored.sha256 || createHash("sha256").update(bytes).digest("hex"),
-        createdAt: clock.now(),
-      };
-      await repos.media.insert(rec);
-      return rec;
+    putMedia(s: SessionRecord, kind: MediaKind, bytes: Buffer, contentType: string): Promise<MediaRecord> {
+      return storeMedia(s, kind, bytes, () => contentType);
     },
 
     /** Streams an upload into the media store, then indexes it; a failed stream leaves nothing behind. */
-    async putMediaStream(
+    putMediaStream(
       s: SessionRecord,
       kind: MediaKind,
       body: AsyncIterable<Buffer>,
       contentType: () => string,
     ): Promise<MediaRecord> {
-      const id = randomHexId();
-      const key = `${mediaPrefix(s)}/${kind}-${id}`;
-      const stored = await media.put(key, Readable.from(body));
-      const rec: MediaRecord = {
-        id,
-        sessionToken: s.token,
-        companyId: s.companyId,
-        kind,
-        storageKey: key,
-        contentType: contentType(),
-        size: stored.size,
-        sha256: stored.sha256,
-        createdAt: clock.now(),
-      };
-      await repos.media.insert(rec);
-      return rec;
+      return storeMedia(s, kind, Readable.from(body), contentType);
     },
 
     async listMedia(s: SessionRecord): Promise<MediaRecord[]> {

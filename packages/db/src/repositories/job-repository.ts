@@ -50,6 +50,8 @@ function toRecord(r: Selectable<JobsTable>): JobRecord {
 }
 
 export function createJobRepository(db: Kysely<Database>) {
+  const idByDedupeKey = async (key: string): Promise<string | null> =>
+    (await db.selectFrom("jobs").select("id").where("dedupe_key", "=", key).executeTakeFirst())?.id ?? null;
   return {
     /** Inserts a job; with a dedupe key already present, returns the existing job's id instead. */
     async insert(job: {
@@ -61,14 +63,8 @@ export function createJobRepository(db: Kysely<Database>) {
       dedupeKey: string | null;
       now: number;
     }): Promise<string> {
-      if (job.dedupeKey !== null) {
-        const existing = await db
-          .selectFrom("jobs")
-          .select("id")
-          .where("dedupe_key", "=", job.dedupeKey)
-          .executeTakeFirst();
-        if (existing) return existing.id;
-      }
+      const existing = job.dedupeKey === null ? null : await idByDedupeKey(job.dedupeKey);
+      if (existing) return existing;
       try {
         await db
           .insertInto("jobs")
@@ -93,14 +89,8 @@ export function createJobRepository(db: Kysely<Database>) {
         return job.id;
       } catch (err) {
         // Two enqueuers with the same dedupe key raced: the other one won.
-        if (job.dedupeKey !== null) {
-          const existing = await db
-            .selectFrom("jobs")
-            .select("id")
-            .where("dedupe_key", "=", job.dedupeKey)
-            .executeTakeFirst();
-          if (existing) return existing.id;
-        }
+        const winner = job.dedupeKey === null ? null : await idByDedupeKey(job.dedupeKey);
+        if (winner) return winner;
         throw err;
       }
     },

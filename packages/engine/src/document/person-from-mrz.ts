@@ -26,7 +26,8 @@ export interface IdentomatPerson {
   mrz?: string;
 }
 
-function usDate(iso: string): string {
+/** ISO YYYY-MM-DD → Identomat's M/D/YYYY. */
+export function usDate(iso: string): string {
   const [y, m, d] = iso.split("-");
   return `${Number(m)}/${Number(d)}/${y}`;
 }

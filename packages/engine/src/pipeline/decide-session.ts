@@ -12,6 +12,7 @@ import {
   type FaceOutcome,
 } from "../decision/index.ts";
 import { consensus, documentTypeOf, type IdentomatPerson, personFromMrz } from "../document/index.ts";
+import { usDate } from "../document/person-from-mrz.ts";
 import { compareEmbeddings } from "../face/compare-embeddings.ts";
 import {
   type ActiveChallenge,
@@ -62,11 +63,7 @@ export interface VerifyOutput {
 
 /** Identomat's per-side OCR map keys (`<Field>_en_US`) from MRZ fields. */
 export function sideMapFromMrz(f: MrzFields, lines: readonly string[]): Record<string, string> {
-  const us = (iso: string | undefined) => {
-    if (!iso) return undefined;
-    const [y, m, d] = iso.split("-");
-    return `${Number(m)}/${Number(d)}/${y}`;
-  };
+  const us = (iso: string | undefined) => (iso ? usDate(iso) : undefined);
   const entries: [string, string | undefined][] = [
     ["Given_Names_en_US", f.givenNames],
     ["Surname_en_US", f.surname],
