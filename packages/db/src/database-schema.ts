@@ -110,7 +110,47 @@ export interface CaptureAnalysesTable {
   created_at: number;
 }
 
+export interface CallbackEventsTable {
+  id: string;
+  company_id: string;
+  session_token: string | null;
+  type: string;
+  body: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface CallbackAttemptsTable {
+  id: string;
+  event_id: string;
+  attempt: number;
+  url: string;
+  status_code: number | null;
+  ok: number;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string;
+  created_at: number;
+}
+
+export interface CallbackSecretsTable {
+  company_id: string;
+  secret_sealed: string;
+  previous_sealed: string | null;
+  previous_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  callback_events: CallbackEventsTable;
+  callback_attempts: CallbackAttemptsTable;
+  callback_secrets: CallbackSecretsTable;
   capture_analyses: CaptureAnalysesTable;
   jobs: JobsTable;
   companies: CompaniesTable;

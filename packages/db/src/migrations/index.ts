@@ -3,6 +3,7 @@ import type { DbCapabilities } from "../db-capabilities.ts";
 import * as m0001 from "./0001-initial.ts";
 import * as m0002 from "./0002-jobs.ts";
 import * as m0003 from "./0003-capture-analyses.ts";
+import * as m0004 from "./0004-callbacks.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Step> = {
   "0001-initial": m0001,
   "0002-jobs": m0002,
   "0003-capture-analyses": m0003,
+  "0004-callbacks": m0004,
 };
 
 export function migrationProvider(caps: DbCapabilities): MigrationProvider {
