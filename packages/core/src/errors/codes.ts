@@ -77,6 +77,24 @@ export const MEDIA_ERRORS = defineErrorCodes({
   UPLOAD_TOO_LARGE: { status: 413, message: "The file is too large" },
 });
 
+/** The operator dashboard (`/dashboard/api/*`). */
+export const DASHBOARD_ERRORS = defineErrorCodes({
+  /** No valid dashboard login (no cookie, expired, revoked or logged out). Log in again. */
+  DASHBOARD_AUTH_REQUIRED: { status: 401, message: "Log in to use the dashboard" },
+  /** Wrong email or password (the same answer for an unknown email). */
+  DASHBOARD_LOGIN_FAILED: { status: 401, message: "Wrong email or password" },
+  /** Too many failed logins: the account is locked until the `Retry-After` header's seconds pass. */
+  DASHBOARD_ACCOUNT_LOCKED: { status: 429, message: "Too many failed logins; try again later" },
+  /** A state-changing request without the login's `X-CSRF-Token` header (or with a wrong one). */
+  DASHBOARD_CSRF_INVALID: { status: 403, message: "Missing or invalid CSRF token" },
+  /** The user's role may not do this (operators view and review sessions; admins do everything). */
+  DASHBOARD_FORBIDDEN: { status: 403, message: "Your role does not allow this" },
+  /** A user with this email already exists. */
+  DASHBOARD_USER_EXISTS: { status: 409, message: "A user with this email already exists" },
+  /** The session, configuration, key, user or media item is not one of the company's. */
+  DASHBOARD_NOT_FOUND: { status: 404, message: "Not found" },
+});
+
 export const INTERNAL_ERRORS = defineErrorCodes({
   /** An unexpected fault. The response carries a request id for the logs; nothing is leaked. */
   INTERNAL: { status: 500, message: "Internal error" },
@@ -90,6 +108,7 @@ export const ERROR_CODES = {
   ...SESSION_ERRORS,
   ...COMPANY_ERRORS,
   ...MEDIA_ERRORS,
+  ...DASHBOARD_ERRORS,
   ...INTERNAL_ERRORS,
 } as const;
 
