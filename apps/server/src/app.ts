@@ -9,6 +9,7 @@ import { createRepositories, type DatabaseHandle } from "@verimat/db";
 import { createDbJobQueue, type DbJobQueue } from "@verimat/jobs";
 import type { MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
+import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
@@ -44,6 +45,7 @@ export interface App {
     sessions: ReturnType<typeof createSessionService>;
     configurations: ReturnType<typeof createConfigurationService>;
     jobs: DbJobQueue;
+    callbacks: CallbackService;
   };
 }
 
@@ -64,9 +66,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     media: deps.media,
     clock,
     idleMs: config.sessionIdleMs,
+    // Late-bound: the callback service needs the job queue built below.
+    events: (companyId, event, company) => callbacks.notifySession(companyId, event, company),
   });
   const rateLimiter = deps.rateLimiter ?? createMemoryRateLimiter(config.beginRateLimitPerMinute);
   const jobs = deps.jobs ?? createDbJobQueue({ jobs: repos.jobs, clock });
+  const callbacks = createCallbackService({
+    db: deps.database.db,
+    jobs,
+    secretBox,
+    clock,
+    allowPrivate: config.allowPrivateCallbacks,
+    timeoutMs: config.callbackTimeoutMs,
+    log: { warn: (o, m) => http.log.warn(o, m), error: (o, m) => http.log.error(o, m) },
+  });
 
   const http = Fastify({
     logger:
@@ -113,5 +126,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions, configurations, jobs } };
+  return { http, services: { companies, sessions, configurations, jobs, callbacks } };
 }

@@ -35,6 +35,12 @@ const ZEnv = z.object({
   DEMO: bool.default(true),
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   TRUST_PROXY: bool.default(false),
+  /** Let callbacks reach private, loopback and link-local addresses (tests, internal receivers). */
+  ALLOW_PRIVATE_CALLBACKS: bool.default(false),
+  /** Per-attempt timeout of a callback delivery. */
+  CALLBACK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
+  /** Callback deliveries in flight at once per worker process. */
+  CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
 });
 
 export interface Config {
@@ -53,6 +59,9 @@ export interface Config {
   masterKey: string | undefined;
   demo: boolean;
   trustProxy: boolean;
+  allowPrivateCallbacks: boolean;
+  callbackTimeoutMs: number;
+  callbackConcurrency: number;
   /** undefined: one per CPU. */
   verifyThreads: number | undefined;
 }
@@ -83,6 +92,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     masterKey: e.MASTER_KEY,
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
+    allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
+    callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
+    callbackConcurrency: e.CALLBACK_CONCURRENCY,
     verifyThreads: e.VERIFY_THREADS,
   });
 }

@@ -7,6 +7,7 @@
 import { createSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
 import { buildApp } from "./app.ts";
+import { startCallbacks } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime } from "./runtime.ts";
 import { createCompanyService } from "./services/company-service.ts";
@@ -54,6 +55,19 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           log,
         });
 
+  // Callback deliveries run wherever jobs run (roles worker and all), whatever VERIFY_THREADS says.
+  const callbackWorker =
+    role === "serve"
+      ? null
+      : startCallbacks({
+          callbacks: app.services.callbacks,
+          jobs: app.services.jobs,
+          clock: runtime.clock,
+          concurrency: config.callbackConcurrency,
+          timeoutMs: config.callbackTimeoutMs,
+          log,
+        });
+
   const sweeper = setInterval(() => {
     app.services.sessions.expireDue().catch((err: unknown) => log.error({ err }, "expiry sweep failed"));
   }, 30_000);
@@ -69,7 +83,7 @@ export async function runProcess(role: ProcessRole): Promise<void> {
     force.unref();
     app.http
       .close()
-      .then(() => verification?.stop())
+      .then(() => Promise.all([verification?.stop(), callbackWorker?.stop()]))
       .then(() => runtime.database.close())
       .then(() => {
         process.stdout.write("verimat stopped\n");

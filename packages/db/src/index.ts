@@ -1,6 +1,7 @@
 export { type DatabaseHandle, type DatabaseOptions, migrate, openDatabase } from "./create-database.ts";
 export type { Database } from "./database-schema.ts";
 export type { DbCapabilities } from "./db-capabilities.ts";
+export * from "./repositories/callback-repository.ts";
 export * from "./repositories/capture-analysis-repository.ts";
 export * from "./repositories/company-repository.ts";
 export * from "./repositories/configuration-repository.ts";

@@ -60,15 +60,28 @@ export function isMediaKind(v: string): v is MediaKind {
   return (MEDIA_KINDS as readonly string[]).includes(v);
 }
 
+/**
+ * Receives each session event after it is stored (callbacks: apps/server/src/callbacks). It must not
+ * throw; a slow receiver never reaches it (it only enqueues).
+ */
+export type SessionEventSink = (
+  companyId: string,
+  event: { type: string; sessionId: string; status: string; data?: Record<string, unknown> },
+  company?: CompanyRecord,
+) => Promise<void>;
+
 export interface SessionServiceDeps {
   db: Kysely<Database>;
   media: MediaStore;
   clock: Clock;
   idleMs: number;
+  /** Session events for callbacks: created, opened, step.completed, completed, expired, reviewed, deleted… */
+  events?: SessionEventSink;
 }
 
 export function createSessionService(deps: SessionServiceDeps) {
   const { db, media, clock, idleMs } = deps;
+  const emit: SessionEventSink = deps.events ?? (async () => undefined);
   const repos = createRepositories(db);
   // Small early flushes: answers trickle out while later requests are read (see write-batcher.ts).
   const insertSession = createWriteBatcher<SessionRecord>((list) => repos.sessions.insertMany(list), {
@@ -122,6 +135,12 @@ export function createSessionService(deps: SessionServiceDeps) {
         return ok;
       });
       if (applied) {
+        await emit(s.companyId, {
+          type: eventTypeFor(to, actor),
+          sessionId: token,
+          status: to,
+          data: { from, to, actor },
+        });
         const updated = await repos.sessions.find(token);
         if (updated) return updated;
       }
@@ -223,6 +242,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       // One row and no transaction: the hot path of begin/. The timeline's "session.created" entry is
       // derived from created_at rather than written as an event.
       await insertSession(record);
+      // Only companies with a callback URL pay for the event (one batched insert).
+      if (company.callbackUrl)
+        await emit(company.id, { type: "session.created", sessionId: token, status: "in_progress" }, company);
       return token;
     },
 
@@ -265,7 +287,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         await repos.sessions.touch(s.token, now);
         return { ...s, lastActivityAt: now };
       }
-      await db.transaction().execute(async (trx) => {
+      const opened = await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
         const applied = await r.sessions.update(
           s.token,
@@ -284,6 +306,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         }
         return applied;
       });
+      if (opened)
+        await emit(s.companyId, { type: "session.opened", sessionId: s.token, status: "in_progress" });
       // Applied or not (a concurrent open won), the stored record is the truth.
       return (await repos.sessions.find(s.token)) ?? s;
     },
@@ -377,6 +401,12 @@ export function createSessionService(deps: SessionServiceDeps) {
         data: { index, type: step?.type ?? "" },
         createdAt: now,
       });
+      await emit(s.companyId, {
+        type: "step.completed",
+        sessionId: s.token,
+        status: "in_progress",
+        data: { index, type: step?.type ?? "" },
+      });
       return (await repos.sessions.find(s.token)) ?? s;
     },
 
@@ -424,6 +454,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         await r.events.deleteBySession(s.token);
         await r.sessions.delete(s.token);
       });
+      await emit(s.companyId, { type: "session.deleted", sessionId: s.token, status: "deleted" });
     },
 
     /** The session's timeline: its creation, then every recorded event. */

@@ -69,6 +69,12 @@ export const COMPANY_ERRORS = defineErrorCodes({
   COMPANY_SETTING_INVALID: { status: 400, message: "A company setting is invalid" },
 });
 
+/** Callbacks (CLI and dashboard: history, replay). */
+export const CALLBACK_ERRORS = defineErrorCodes({
+  /** No callback event with that id (for this company). Check the id from the event list. */
+  CALLBACK_EVENT_NOT_FOUND: { status: 404, message: "No such callback event" },
+});
+
 export const MEDIA_ERRORS = defineErrorCodes({
   MEDIA_NOT_FOUND: { status: 404, message: "No media of that kind for this session" },
   /** The upload is not a JPEG, PNG or WebP image (or MP4/WebM video where a video is expected). */
@@ -107,6 +113,7 @@ export const ERROR_CODES = {
   ...AUTH_ERRORS,
   ...SESSION_ERRORS,
   ...COMPANY_ERRORS,
+  ...CALLBACK_ERRORS,
   ...MEDIA_ERRORS,
   ...DASHBOARD_ERRORS,
   ...INTERNAL_ERRORS,

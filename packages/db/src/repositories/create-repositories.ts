@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../database-schema.ts";
+import { createCallbackRepository } from "./callback-repository.ts";
 import { createCaptureAnalysisRepository } from "./capture-analysis-repository.ts";
 import { createCompanyRepository } from "./company-repository.ts";
 import { createConfigurationRepository } from "./configuration-repository.ts";
@@ -17,6 +18,7 @@ export function createRepositories(db: Kysely<Database>) {
     events: createSessionEventRepository(db),
     jobs: createJobRepository(db),
     analyses: createCaptureAnalysisRepository(db),
+    callbacks: createCallbackRepository(db),
   };
 }
 
