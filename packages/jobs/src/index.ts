@@ -1,3 +1,9 @@
+export {
+  type BullJobQueue,
+  type BullJobQueueOptions,
+  type BullRunnerOptions,
+  createBullJobQueue,
+} from "./bull-job-queue.ts";
 export { createDbJobQueue, type DbJobQueue } from "./db-job-queue.ts";
 export { type EnqueueOptions, type JobQueue, PermanentJobError } from "./job-queue.ts";
 export {
@@ -6,4 +12,5 @@ export {
   type JobHandler,
   type JobRunner,
   type JobRunnerOptions,
+  type WorkQueue,
 } from "./job-runner.ts";

@@ -7,13 +7,18 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "@verimat/core";
 import type { JobRecord } from "@verimat/db";
+import type { BullJobQueue } from "./bull-job-queue.ts";
 import type { DbJobQueue } from "./db-job-queue.ts";
 import { PermanentJobError } from "./job-queue.ts";
 
 export type JobHandler = (payload: unknown, job: JobRecord) => Promise<unknown>;
 
+/** A queue that can also run its jobs: the database queue or BullMQ's. */
+export type WorkQueue = DbJobQueue | BullJobQueue;
+
 export interface JobRunnerOptions {
-  queue: DbJobQueue;
+  /** With a BullMQ queue the runner is BullMQ's worker (pollMs does not apply). */
+  queue: WorkQueue;
   name: string;
   handler: JobHandler;
   clock: Clock;
@@ -41,7 +46,13 @@ export function defaultBackoff(attempt: number): number {
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-export function createJobRunner(o: JobRunnerOptions): JobRunner {
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { queue } = options;
+  if ("createRunner" in queue) return queue.createRunner(options);
+  return createDbJobRunner({ ...options, queue });
+}
+
+function createDbJobRunner(o: JobRunnerOptions & { queue: DbJobQueue }): JobRunner {
   const worker = `${o.name}:${randomUUID().slice(0, 8)}`;
   const concurrency = o.concurrency ?? 1;
   const leaseMs = o.leaseMs ?? 30_000;
