@@ -7,6 +7,14 @@ import fs from "node:fs";
 import { isAppError } from "@verimat/core";
 import { Command } from "commander";
 import {
+  callbackServiceFor,
+  listCallbacksCommand,
+  replayCallbacksCommand,
+  rotateCallbackSecretCommand,
+  showCallbackCommand,
+  testCallbackCommand,
+} from "./cli/callback-commands.ts";
+import {
   createCompanyCommand,
   createConfigCommand,
   listCompaniesCommand,
@@ -60,6 +68,44 @@ company
   .option("--retention-days <n>", "days to keep session data")
   .option("--hmac-timestamp <on|off>", "require the signed Verimat-Timestamp header (replay guard)")
   .action((opts: SetOptions) => withRuntime((rt) => setCompanyCommand(rt, opts)));
+
+const callback = program.command("callback").description("callback events: history, replay, signing secret");
+const withCallbacks = <T>(fn: (c: ReturnType<typeof callbackServiceFor>) => Promise<T>) =>
+  withRuntime((rt) => fn(callbackServiceFor(rt, loadConfig())));
+callback
+  .command("list")
+  .description("a company's callback events, newest first")
+  .requiredOption("--company <id>", "company id")
+  .option("--session <token>", "only this session's events")
+  .option("--status <status>", "pending, delivered or failed")
+  .option("--limit <n>", "at most this many (default 50)")
+  .action((opts: { company: string; session?: string; status?: string; limit?: string }) =>
+    withCallbacks((c) => listCallbacksCommand(c, opts)),
+  );
+callback
+  .command("show")
+  .description("one event: its body and every delivery attempt (status, latency, response excerpt)")
+  .argument("<event-id>")
+  .action((id: string) => withCallbacks((c) => showCallbackCommand(c, id)));
+callback
+  .command("replay")
+  .description("send events again (same id and body), e.g. after fixing the receiver")
+  .argument("[event-ids...]")
+  .option("--company <id>", "company id (required with --failed)")
+  .option("--failed", "every failed event of the company")
+  .action((ids: string[], opts: { company?: string; failed?: boolean }) =>
+    withCallbacks((c) => replayCallbacksCommand(c, { ids, ...opts })),
+  );
+callback
+  .command("rotate-secret")
+  .description("new callback signing secret (shown once); the old one is still sent for 24 h")
+  .requiredOption("--company <id>", "company id")
+  .action((opts: { company: string }) => withCallbacks((c) => rotateCallbackSecretCommand(c, opts)));
+callback
+  .command("test")
+  .description('enqueue a "ping" event to the company\'s callback URL')
+  .requiredOption("--company <id>", "company id")
+  .action((opts: { company: string }) => withCallbacks((c) => testCallbackCommand(c, opts)));
 
 const config = program.command("config").description("saved session configurations (config_id)");
 config

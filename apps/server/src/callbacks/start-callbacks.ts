@@ -4,7 +4,7 @@
  * @module
  */
 import type { Clock } from "@verimat/core";
-import { createJobRunner, type DbJobQueue, type JobRunner } from "@verimat/jobs";
+import { createJobRunner, type JobRunner, type JobRunnerOptions } from "@verimat/jobs";
 import {
   CALLBACK_QUEUE,
   type CallbackLog,
@@ -19,7 +19,8 @@ export interface CallbackWorker {
 
 export function startCallbacks(deps: {
   callbacks: CallbackService;
-  jobs: DbJobQueue;
+  /** The process's work queue (database table or BullMQ): whatever the job runner takes. */
+  jobs: JobRunnerOptions["queue"];
   clock: Clock;
   /** Deliveries in flight at once. @default 16 */
   concurrency?: number;

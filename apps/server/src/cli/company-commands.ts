@@ -1,5 +1,6 @@
 import { createSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
+import { loadConfig } from "../config.ts";
 import type { Runtime } from "../runtime.ts";
 import {
   type CompanySettingsInput,
@@ -7,6 +8,7 @@ import {
   publicCompany,
 } from "../services/company-service.ts";
 import { type ConfigurationInput, createConfigurationService } from "../services/configuration-service.ts";
+import { callbackServiceFor, signingSecretAfterUrlSet } from "./callback-commands.ts";
 
 export function companyServiceFor(runtime: Runtime) {
   return createCompanyService({
@@ -60,7 +62,13 @@ export async function setCompanyCommand(runtime: Runtime, opts: SetOptions): Pro
   }
   if (opts.hmacTimestamp !== undefined)
     input.hmacTimestampRequired = ["1", "true", "on", "yes"].includes(opts.hmacTimestamp);
-  return publicCompany(await companyServiceFor(runtime).update(opts.company, input));
+  const company = publicCompany(await companyServiceFor(runtime).update(opts.company, input));
+  // A callback URL needs a signing secret: a company without an HMAC secret_key gets one, printed this once.
+  if (input.callbackUrl) {
+    const callbacks = callbackServiceFor(runtime, loadConfig());
+    return { ...company, ...(await signingSecretAfterUrlSet(callbacks, opts.company)) };
+  }
+  return company;
 }
 
 /** Saves a `config_id` configuration from a JSON file `{ name?, flags?, steps? }`, validated as begin/ would. */
