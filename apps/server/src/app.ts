@@ -15,6 +15,7 @@ import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { demoPageRoutes } from "./routes/demo-page.ts";
 import { externalApiRoutes } from "./routes/external-api.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
@@ -123,8 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     jobs,
     uploadLimitBytes: config.uploadLimitBytes,
   });
+  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions, configurations, jobs, callbacks } };
+  return { http, services: { companies, sessions, configurations, jobs, callbacks, callbacks } };
 }
