@@ -15,8 +15,8 @@ import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { demoPageRoutes } from "./routes/demo-page.ts";
 import { externalApiRoutes } from "./routes/external-api.ts";
-import { openApiRoutes } from "./routes/openapi.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { createCompanyService } from "./services/company-service.ts";
@@ -128,5 +128,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions, configurations, jobs, callbacks, callbacks } };
+  return { http, services: { companies, sessions, configurations, jobs, callbacks } };
 }
