@@ -7,6 +7,8 @@ export default defineConfig({
       "apps/widget/e2e/**/*.test.ts",
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
+      "sdk/*/src/**/*.test.ts",
+      "examples/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     pool: "forks",
