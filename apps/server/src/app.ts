@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, createSecretBox } from "@verimat/core";
 import { createRepositories, type DatabaseHandle } from "@verimat/db";
-import { createDbJobQueue, type DbJobQueue } from "@verimat/jobs";
+import { createDbJobQueue, type WorkQueue } from "@verimat/jobs";
 import type { MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
@@ -15,8 +15,8 @@ import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { demoPageRoutes } from "./routes/demo-page.ts";
 import { externalApiRoutes } from "./routes/external-api.ts";
+import { createMetrics, type Metrics, registerHttpMetrics } from "./http/metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { openApiRoutes } from "./routes/openapi.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { createCompanyService } from "./services/company-service.ts";
@@ -31,8 +31,8 @@ export interface AppDeps {
   clock: Clock;
   masterKey: Buffer;
   rateLimiter?: RateLimiter;
-  /** Background jobs; defaults to the durable job table in the same database. */
-  jobs?: DbJobQueue;
+  /** Background jobs; defaults to the durable job table in the same database (BullMQ with Redis). */
+  jobs?: WorkQueue;
   /** The demo company's raw key, when the demo page is enabled. */
   demoCompanyKey?: string | undefined;
   /** Pino logger options, or false to silence (tests). */
@@ -41,11 +41,13 @@ export interface AppDeps {
 
 export interface App {
   http: FastifyInstance;
+  /** Prometheus registry and recorders (job durations, outcomes); served at /metrics when enabled. */
+  metrics: Metrics;
   services: {
     companies: ReturnType<typeof createCompanyService>;
     sessions: ReturnType<typeof createSessionService>;
     configurations: ReturnType<typeof createConfigurationService>;
-    jobs: DbJobQueue;
+    jobs: WorkQueue;
     callbacks: CallbackService;
   };
 }
@@ -107,8 +109,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header("x-content-type-options", "nosniff");
   });
   registerErrorHandling(http);
+  const metrics = createMetrics({ jobs, defaults: deps.logger !== false });
+  if (config.metrics) registerHttpMetrics(http, metrics);
 
-  await http.register(healthRoutes, { database: deps.database, media: deps.media });
+  await http.register(healthRoutes, { database: deps.database, media: deps.media, jobs });
   await http.register(externalApiRoutes, {
     companies,
     sessions,
@@ -123,10 +127,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     companies,
     jobs,
     uploadLimitBytes: config.uploadLimitBytes,
+    sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
-  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, services: { companies, sessions, configurations, jobs, callbacks } };
+  return { http, metrics, services: { companies, sessions, configurations, jobs, callbacks } };
 }

@@ -29,6 +29,34 @@ const ZEnv = z.object({
   HMAC_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** base64 of 32 bytes; seals stored secrets. Absent: generated once into DATA_DIR/master.key. */
   MASTER_KEY: z.string().optional(),
+  /** Redis for the job queues (BullMQ) and shared rate limits; absent: the database job table, in-memory limits. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "a redis:// or rediss:// URL")
+    .optional(),
+  /** Key prefix in Redis (several deployments may share one Redis). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .default("verimat"),
+  /** S3-compatible media storage; absent bucket: media on the local disk under DATA_DIR/media. */
+  S3_BUCKET: z.string().min(3).optional(),
+  /** Absent: AWS's endpoint for S3_REGION; set for MinIO, Ceph, R2… */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Absent: the AWS SDK's default credential chain (instance role, AWS_* variables…). */
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted servers need. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Verification jobs a worker process runs at once (default: its VERIFY_THREADS). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  /** Largest total of all captures of one session, in bytes. */
+  SESSION_MEDIA_LIMIT_BYTES: z.coerce.number().int().min(100_000).default(209_715_200),
+  /** Serve Prometheus metrics at /metrics. */
+  METRICS: bool.default(true),
+  /** Worker processes (no HTTP otherwise) serve /metrics and /healthz on this port when set. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** Verification threads in this process (0: this process does no verification work). */
   VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Create the demo company and demo page on an empty database. */
@@ -64,6 +92,22 @@ export interface Config {
   callbackConcurrency: number;
   /** undefined: one per CPU. */
   verifyThreads: number | undefined;
+  /** BullMQ job queues and shared rate limits when set. */
+  redis: { url: string; prefix: string } | null;
+  /** S3-compatible media storage when set, else the local disk. */
+  s3: {
+    bucket: string;
+    region: string;
+    endpoint: string | undefined;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  } | null;
+  /** undefined: as many as verification threads. */
+  workerConcurrency: number | undefined;
+  sessionMediaLimitBytes: number;
+  metrics: boolean;
+  metricsPort: number | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -96,5 +140,20 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
     callbackConcurrency: e.CALLBACK_CONCURRENCY,
     verifyThreads: e.VERIFY_THREADS,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : null,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    sessionMediaLimitBytes: e.SESSION_MEDIA_LIMIT_BYTES,
+    metrics: e.METRICS,
+    metricsPort: e.METRICS_PORT,
   });
 }

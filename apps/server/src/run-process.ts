@@ -4,9 +4,10 @@
  * @module
  */
 
-import { createSecretBox } from "@verimat/core";
+import { createServer } from "node:http";
+import { createKeyringSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
-import { buildApp } from "./app.ts";
+import { type App, buildApp } from "./app.ts";
 import { startCallbacks } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime } from "./runtime.ts";
@@ -34,7 +35,7 @@ export async function runProcess(role: ProcessRole): Promise<void> {
   if (config.demo && role !== "worker") {
     const companies = createCompanyService({
       companies: createRepositories(runtime.database.db).companies,
-      secretBox: createSecretBox(runtime.masterKey),
+      secretBox: createKeyringSecretBox(runtime.masterKeys),
       clock: runtime.clock,
     });
     demo = await ensureDemoCompany(companies, config.dataDir);
@@ -52,6 +53,8 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           jobs: app.services.jobs,
           clock: runtime.clock,
           threads: config.verifyThreads,
+          ...(config.workerConcurrency !== undefined ? { concurrency: config.workerConcurrency } : {}),
+          metrics: app.metrics,
           log,
         });
 
@@ -68,8 +71,20 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           log,
         });
 
+  // Retention (companies' retentionDays) runs in the same loop, less often; deleting is idempotent, so
+  // several processes sweeping at once only repeat each other's work.
+  let lastRetentionSweep = 0;
   const sweeper = setInterval(() => {
     app.services.sessions.expireDue().catch((err: unknown) => log.error({ err }, "expiry sweep failed"));
+    if (Date.now() - lastRetentionSweep >= config.retentionSweepMs) {
+      lastRetentionSweep = Date.now();
+      app.services.sessions
+        .purgeExpiredRetention()
+        .then((n) => {
+          if (n > 0) log.info({ sessions: n }, "retention sweep deleted sessions");
+        })
+        .catch((err: unknown) => log.error({ err }, "retention sweep failed"));
+    }
   }, 30_000);
   sweeper.unref();
 
@@ -85,6 +100,7 @@ export async function runProcess(role: ProcessRole): Promise<void> {
       .close()
       .then(() => Promise.all([verification?.stop(), callbackWorker?.stop()]))
       .then(() => runtime.database.close())
+      .then(() => runtime.closeShared())
       .then(() => {
         process.stdout.write("verimat stopped\n");
         process.exit(0);
@@ -98,6 +114,7 @@ export async function runProcess(role: ProcessRole): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   if (role === "worker") {
+    if (config.metricsPort !== undefined) await serveWorkerMetrics(app, config.metricsPort, config.host);
     log.info(
       { database: runtime.database.describe, threads: verification?.pool.size ?? 0 },
       "verimat worker running",
@@ -121,4 +138,24 @@ export async function runProcess(role: ProcessRole): Promise<void> {
       ].join("\n"),
     );
   }
+}
+
+/** A worker has no HTTP API; its metrics (job durations, outcomes) and liveness get a port of their own. */
+async function serveWorkerMetrics(app: App, port: number, host: string): Promise<void> {
+  const server = createServer((req, res) => {
+    if (req.url === "/metrics") {
+      app.metrics.registry
+        .metrics()
+        .then((body) => res.writeHead(200, { "content-type": app.metrics.registry.contentType }).end(body))
+        .catch(() => res.writeHead(500).end());
+      return;
+    }
+    if (req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.unref();
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
 }

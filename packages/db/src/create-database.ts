@@ -39,7 +39,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const handle =
     url && /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : openSqlite(url, options);
   try {
-    await migrate(handle);
+    await migrate(handle, { pgSchema: options.pgSchema });
   } catch (err) {
     await handle.close();
     throw err;
@@ -128,9 +128,20 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   };
 }
 
-/** Applies pending migrations. Kysely's migrator takes a lock, so several processes may start together. */
-export async function migrate(handle: Pick<DatabaseHandle, "db" | "caps">): Promise<void> {
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.caps) });
+/**
+ * Applies pending migrations. Kysely's migrator takes a lock, so several processes may start together.
+ * In a PostgreSQL schema its bookkeeping tables are named with the schema: unqualified, Kysely would
+ * take another schema's lock table for this one's and fail.
+ */
+export async function migrate(
+  handle: Pick<DatabaseHandle, "db" | "caps">,
+  options: { pgSchema?: string | undefined } = {},
+): Promise<void> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: migrationProvider(handle.caps),
+    ...(options.pgSchema ? { migrationTableSchema: options.pgSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {

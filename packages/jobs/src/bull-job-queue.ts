@@ -157,6 +157,8 @@ export function createBullJobQueue(options: BullJobQueueOptions): BullJobQueue {
     },
 
     async check() {
+      // Commands wait for a reconnect without limit (BullMQ needs that); a probe must not.
+      if (connection.status !== "ready") throw new Error(`redis ${connection.status}`);
       await connection.ping();
     },
 
@@ -226,16 +228,19 @@ export function createBullJobQueue(options: BullJobQueueOptions): BullJobQueue {
           } else {
             await current.close();
           }
-          await blocking?.quit().catch(() => undefined);
+          if (blocking?.status === "ready") await blocking.quit().catch(() => undefined);
+          else blocking?.disconnect();
           blocking = null;
         },
       };
     },
 
     async close() {
+      // Without a connection, QUIT and BullMQ's close would wait for one that may never come.
+      if (connection.status !== "ready") connection.disconnect();
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
       queues.clear();
-      await connection.quit().catch(() => undefined);
+      if (connection.status === "ready") await connection.quit().catch(() => undefined);
     },
   };
 }

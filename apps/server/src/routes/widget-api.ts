@@ -24,6 +24,8 @@ export interface WidgetApiDeps {
   jobs: JobQueue;
   /** Largest accepted file per upload. */
   uploadLimitBytes: number;
+  /** Largest total of one session's captures (absent: no total limit). */
+  sessionMediaLimitBytes?: number;
 }
 
 /** Which capture kinds each step type accepts. */
@@ -161,11 +163,21 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
     const file = await request.file({ limits: { fileSize: deps.uploadLimitBytes, files: 1 } });
     if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+    // Per-session total: stored captures plus this one. Uploads racing each other may each pass the
+    // check, so a session can exceed the total by at most its concurrent uploads' per-file limits.
+    const room =
+      deps.sessionMediaLimitBytes === undefined
+        ? Number.POSITIVE_INFINITY
+        : deps.sessionMediaLimitBytes - (await sessions.listMedia(s)).reduce((n, m) => n + m.size, 0);
+    if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
+    let received = 0;
     let sniffed: string | null = null;
     async function* checked(): AsyncGenerator<Buffer> {
       let head = Buffer.alloc(0);
       for await (const chunk of file?.file ?? []) {
         const buf = chunk as Buffer;
+        received += buf.length;
+        if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
         if (sniffed === null) {
           head = Buffer.concat([head, buf]);
           if (head.length < 12) continue;

@@ -4,9 +4,10 @@
  * @module
  */
 import type { Clock } from "@verimat/core";
-import { createRepositories, type DatabaseHandle } from "@verimat/db";
-import { createJobRunner, type DbJobQueue } from "@verimat/jobs";
+import type { DatabaseHandle } from "@verimat/db";
+import { createJobRunner, type WorkQueue } from "@verimat/jobs";
 import type { FastifyBaseLogger } from "fastify";
+import type { Metrics } from "../http/metrics.ts";
 import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
 import { createVerificationService } from "./verification-service.ts";
@@ -21,9 +22,13 @@ export function startVerification(deps: {
   database: DatabaseHandle;
   sessions: SessionService;
   companies: CompanyService;
-  jobs: DbJobQueue;
+  jobs: WorkQueue;
   clock: Clock;
   threads?: number;
+  /** Jobs per queue at once (default: the pool's threads; more only queues work in the pool). */
+  concurrency?: number;
+  /** Records job durations per stage and verification outcomes. */
+  metrics?: Metrics;
   log: FastifyBaseLogger;
   pollMs?: number;
 }): VerificationWorker {
@@ -31,19 +36,28 @@ export function startVerification(deps: {
   const service = createVerificationService({
     sessions: deps.sessions,
     companies: deps.companies,
-    analyses: createRepositories(deps.database.db).analyses,
+    // Sealed under the session key (face embeddings are biometric data).
+    analyses: deps.sessions.analyses,
     pool,
     clock: deps.clock,
+  });
+  const concurrency = deps.concurrency ?? pool.size;
+  const timed = <R>(stage: string, h: (payload: unknown) => Promise<R>) =>
+    deps.metrics ? deps.metrics.timeJob(stage, h) : h;
+  const verify = timed("verify", async (payload: unknown) => {
+    const r = await service.handle(payload);
+    if (r.status !== "deleted") deps.metrics?.verificationOutcome(r.status);
+    return r;
   });
   // Captures are analysed as they arrive; the pool queues the work, so both runners share its threads.
   const analyzer = createJobRunner({
     queue: deps.jobs,
     name: "analyze",
     clock: deps.clock,
-    concurrency: pool.size,
+    concurrency,
     leaseMs: 60_000,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
-    handler: (payload) => service.analyze(payload),
+    handler: timed("analyze", (payload) => service.analyze(payload)),
     onError: (job, err) =>
       deps.log.error({ err, jobId: job.id, attempt: job.attempts }, "capture analysis failed"),
   });
@@ -51,11 +65,11 @@ export function startVerification(deps: {
     queue: deps.jobs,
     name: "verify",
     clock: deps.clock,
-    concurrency: pool.size,
+    concurrency,
     // Model loading on a cold thread can take seconds on a busy machine; heartbeats keep the lease.
     leaseMs: 60_000,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
-    handler: (payload) => service.handle(payload),
+    handler: verify,
     onError: (job, err) =>
       deps.log.error({ err, jobId: job.id, attempt: job.attempts }, "verification failed"),
   });

@@ -81,6 +81,8 @@ export const MEDIA_ERRORS = defineErrorCodes({
   MEDIA_TYPE_INVALID: { status: 415, message: "The file is not an accepted image or video" },
   /** The upload exceeds the per-file limit. */
   UPLOAD_TOO_LARGE: { status: 413, message: "The file is too large" },
+  /** The session's captures together exceed SESSION_MEDIA_LIMIT_BYTES; nothing more can be uploaded to it. */
+  SESSION_MEDIA_LIMIT: { status: 413, message: "The session's captures exceed their total size limit" },
 });
 
 /** The operator dashboard (`/dashboard/api/*`). */
