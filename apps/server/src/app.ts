@@ -13,10 +13,11 @@ import { type CallbackService, createCallbackService } from "./callbacks/index.t
 import type { Config } from "./config.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
+import { createMetrics, type Metrics, registerHttpMetrics } from "./http/metrics.ts";
 import { demoPageRoutes } from "./routes/demo-page.ts";
 import { externalApiRoutes } from "./routes/external-api.ts";
-import { createMetrics, type Metrics, registerHttpMetrics } from "./http/metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { createCompanyService } from "./services/company-service.ts";
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     uploadLimitBytes: config.uploadLimitBytes,
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
+  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
