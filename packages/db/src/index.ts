@@ -8,5 +8,6 @@ export * from "./repositories/configuration-repository.ts";
 export { createRepositories, type Repositories } from "./repositories/create-repositories.ts";
 export * from "./repositories/job-repository.ts";
 export * from "./repositories/media-repository.ts";
+export * from "./repositories/key-repository.ts";
 export * from "./repositories/session-event-repository.ts";
 export * from "./repositories/session-repository.ts";
