@@ -495,6 +495,12 @@ export function createSessionService(deps: SessionServiceDeps) {
     delete: deleteSession,
 
     /**
+     * Opens the sealed fields of a record read straight from the repository (lists, dashboard
+     * queries); records from this service's own methods are already open.
+     */
+    reveal,
+
+    /**
      * The retention sweep: deletes (as `delete` does) sessions older than their company's
      * `retentionDays`, oldest first, at most `limit` per call. Safe in several processes (deleting a
      * deleted session does nothing). @returns how many were deleted.
