@@ -174,3 +174,41 @@ describe("encrypted media store", () => {
     expect(await inner.get(KEY)).toBeNull();
   });
 });
+
+describe("encrypted media store over S3 (s3rver)", () => {
+  it("stores only ciphertext in the bucket, reads back, detects tampering, deletes", async () => {
+    const { startTestS3 } = await import("../test/s3-server.ts");
+    const { createS3MediaStore } = await import("./s3-media-store.ts");
+    const s3 = await startTestS3();
+    const bucket = createS3MediaStore({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+      bucket: s3.bucket,
+    });
+    try {
+      const enc = createEncryptedMediaStore(bucket, keyring);
+      const plain = jpegLike(5 * MEDIA_RECORD_BYTES + 123);
+      // Streamed in small chunks, as an upload arrives.
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < plain.length; at += 10_000) chunks.push(plain.subarray(at, at + 10_000));
+      await enc.put(KEY, Readable.from(chunks));
+      const raw = await bucket.get(KEY);
+      expect(raw && isEncryptedMedia(raw)).toBe(true);
+      expect(raw?.includes(JPEG_HEADER)).toBe(false);
+      expect(raw?.includes(Buffer.from("MUSTERMANN"))).toBe(false);
+      expect((await enc.get(KEY))?.equals(plain)).toBe(true);
+      const altered = Buffer.from(raw ?? Buffer.alloc(0));
+      altered[altered.length - 40] = (altered[altered.length - 40] ?? 0) ^ 0x20;
+      await bucket.put(KEY, altered);
+      await expect(enc.get(KEY)).rejects.toBeInstanceOf(MediaIntegrityError);
+      await enc.deletePrefix("companies/c1/sessions/s1/");
+      expect(await bucket.get(KEY)).toBeNull();
+    } finally {
+      bucket.close();
+      await s3.close();
+    }
+  }, 60_000);
+});
