@@ -4,13 +4,16 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { type Clock, createKeyringSecretBox, createMasterKeyring, type MasterKeyring } from "@verimat/core";
-import { createRepositories, type DatabaseHandle } from "@verimat/db";
+import { type Clock, createSecretBox } from "@verimat/core";
+import { createDashboardRepository, createRepositories, type DatabaseHandle } from "@verimat/db";
 import { createDbJobQueue, type WorkQueue } from "@verimat/jobs";
-import { createEncryptedMediaStore, type MediaStore } from "@verimat/media";
+import type { MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
+import { createSessionReviewService } from "./dashboard/session-review-service.ts";
+import { createUserService } from "./dashboard/user-service.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { createMetrics, type Metrics, registerHttpMetrics } from "./http/metrics.ts";
@@ -24,17 +27,13 @@ import { createCompanyService } from "./services/company-service.ts";
 import { createConfigurationService } from "./services/configuration-service.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { createSessionService } from "./services/session-service.ts";
-import { createVault } from "./services/vault.ts";
 
 export interface AppDeps {
   config: Readonly<Config>;
   database: DatabaseHandle;
   media: MediaStore;
   clock: Clock;
-  /** The active master key (seals new secrets, keys derived values). */
   masterKey: Buffer;
-  /** Every configured master key, the active one first (rotation); default: just `masterKey`. */
-  masterKeys?: MasterKeyring;
   rateLimiter?: RateLimiter;
   /** Background jobs; defaults to the durable job table in the same database (BullMQ with Redis). */
   jobs?: WorkQueue;
@@ -54,6 +53,8 @@ export interface App {
     configurations: ReturnType<typeof createConfigurationService>;
     jobs: WorkQueue;
     callbacks: CallbackService;
+    /** Dashboard accounts (the CLI and the first-run demo create them too). */
+    dashboardUsers: ReturnType<typeof createUserService>;
   };
 }
 
@@ -61,11 +62,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, clock } = deps;
-  const masterKeys = deps.masterKeys ?? createMasterKeyring([deps.masterKey]);
-  const secretBox = createKeyringSecretBox(masterKeys);
-  // Encryption at rest: personal fields and media are sealed under per-session keys (services/vault.ts).
-  const vault = createVault({ db: deps.database.db, masterKeys, clock });
-  const media = createEncryptedMediaStore(deps.media, vault.mediaKeyring);
+  const secretBox = createSecretBox(deps.masterKey);
   const repos = createRepositories(deps.database.db);
   const configurations = createConfigurationService({ configurations: repos.configurations, clock });
   const companies = createCompanyService({
@@ -75,8 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   const sessions = createSessionService({
     db: deps.database.db,
-    media,
-    vault,
+    media: deps.media,
     clock,
     idleMs: config.sessionIdleMs,
     // Late-bound: the callback service needs the job queue built below.
@@ -140,8 +136,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
   await http.register(openApiRoutes, { publicUrl: config.publicUrl });
+  const dashboardRepo = createDashboardRepository(deps.database.db);
+  const dashboardUsers = createUserService({ repo: dashboardRepo, clock, ...config.dashboard });
+  await http.register(dashboardRoutes, {
+    users: dashboardUsers,
+    review: createSessionReviewService({ db: deps.database.db, sessions, dashboard: dashboardRepo, clock }),
+    companies,
+    configurations,
+    sessions,
+    publicUrl: config.publicUrl,
+  });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, metrics, services: { companies, sessions, configurations, jobs, callbacks } };
+  return { http, metrics, services: { companies, sessions, configurations, jobs, callbacks, dashboardUsers } };
 }

@@ -60,9 +60,6 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  // Deleted rows are overwritten with zeros, not left in free pages: a deleted session leaves no
-  // readable trace in the file (encryption at rest; PostgreSQL relies on VACUUM for the same).
-  sqlite.pragma("secure_delete = ON");
   sqlite.pragma("busy_timeout = 5000");
   // Session tokens are random primary keys, so inserts touch index pages all over the file: a page
   // cache of 64 MiB (default 2 MiB) and memory-mapped reads keep them off the disk path.
