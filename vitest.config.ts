@@ -5,7 +5,6 @@ export default defineConfig({
     include: [
       "apps/*/src/**/*.test.ts",
       "apps/widget/e2e/**/*.test.ts",
-      "apps/dashboard/e2e/**/*.test.ts",
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
       "sdk/*/src/**/*.test.ts",

@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   const sessions = createSessionService({
     db: deps.database.db,
+    bulkInsert: deps.database.bulkInsert,
     media: deps.media,
     clock,
     idleMs: config.sessionIdleMs,

@@ -12,6 +12,7 @@ import type { Database } from "./database-schema.ts";
 import { type DbCapabilities, POSTGRES_CAPABILITIES, SQLITE_CAPABILITIES } from "./db-capabilities.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { startSqliteCheckpointer } from "./sqlite-checkpointer.ts";
+import { type SqlValue, startSqliteWriter } from "./sqlite-writer.ts";
 
 export interface DatabaseOptions {
   /** `postgres://…` / `postgresql://…`, `sqlite:<path>`, `:memory:`; absent = SQLite file in dataDir. */
@@ -20,6 +21,8 @@ export interface DatabaseOptions {
   /** PostgreSQL only: run in this schema (created if missing); used to isolate test runs. */
   pgSchema?: string | undefined;
   pgPoolSize?: number | undefined;
+  /** SQLite files only: run bulk inserts in a writer thread (default true); see sqlite-writer.ts. */
+  sqliteWriterThread?: boolean | undefined;
 }
 
 export interface DatabaseHandle {
@@ -27,6 +30,11 @@ export interface DatabaseHandle {
   caps: DbCapabilities;
   /** A short description for logs, without credentials. */
   describe: string;
+  /**
+   * Inserts rows of one table in one transaction off the serving thread where the database allows
+   * (a SQLite file); absent otherwise, and callers use the query layer.
+   */
+  bulkInsert?: (table: string, rows: readonly Readonly<Record<string, SqlValue>>[]) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +68,9 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
+  // Deleted rows are overwritten with zeros, not left in free pages: a deleted session leaves no
+  // readable trace in the file (encryption at rest; PostgreSQL relies on VACUUM for the same).
+  sqlite.pragma("secure_delete = ON");
   sqlite.pragma("busy_timeout = 5000");
   // Session tokens are random primary keys, so inserts touch index pages all over the file: a page
   // cache of 64 MiB (default 2 MiB) and memory-mapped reads keep them off the disk path.
@@ -68,12 +79,26 @@ function openSqlite(url: string | undefined, options: DatabaseOptions): Database
   // Checkpoints run in a worker thread (see sqlite-checkpointer.ts), not on the serving connection.
   const checkpointer = file === ":memory:" ? null : startSqliteCheckpointer(file);
   if (checkpointer) sqlite.pragma("wal_autocheckpoint = 0");
+  const writer =
+    file === ":memory:" || options.sqliteWriterThread === false
+      ? null
+      : startSqliteWriter(file, (table, columns, rows) => {
+          const stmt = sqlite.prepare(
+            `insert into "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) values (${columns.map(() => "?").join(", ")})`,
+          );
+          sqlite.transaction(() => {
+            for (const row of rows) stmt.run(row);
+          })();
+        });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     caps: SQLITE_CAPABILITIES,
     describe: file === ":memory:" ? "sqlite (memory)" : `sqlite (${file})`,
+    ...(writer ? { bulkInsert: writer.insert } : {}),
     close: async () => {
+      // Inserts already handed to the writer commit before it stops.
+      await writer?.stop();
       await db.destroy();
       await checkpointer?.stop();
     },

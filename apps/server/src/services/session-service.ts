@@ -28,9 +28,11 @@ import {
   type CompanyRecord,
   createRepositories,
   type Database,
+  type DatabaseHandle,
   type MediaRecord,
   type SessionPatch,
   type SessionRecord,
+  sessionRow,
 } from "@verimat/db";
 import type { LivenessChallenge } from "@verimat/engine";
 import type { MediaStore } from "@verimat/media";
@@ -72,6 +74,8 @@ export type SessionEventSink = (
 
 export interface SessionServiceDeps {
   db: Kysely<Database>;
+  /** Where the database offers it, begin/'s grouped inserts run off the serving thread. */
+  bulkInsert?: DatabaseHandle["bulkInsert"];
   media: MediaStore;
   clock: Clock;
   idleMs: number;
@@ -84,9 +88,11 @@ export function createSessionService(deps: SessionServiceDeps) {
   const emit: SessionEventSink = deps.events ?? (async () => undefined);
   const repos = createRepositories(db);
   // Small early flushes: answers trickle out while later requests are read (see write-batcher.ts).
-  const insertSession = createWriteBatcher<SessionRecord>((list) => repos.sessions.insertMany(list), {
-    flushAt: 16,
-  });
+  const { bulkInsert } = deps;
+  const insertSession = createWriteBatcher<SessionRecord>(
+    (list) => (bulkInsert ? bulkInsert("sessions", list.map(sessionRow)) : repos.sessions.insertMany(list)),
+    { flushAt: 16 },
+  );
 
   function statusOf(s: SessionRecord): SessionStatus {
     if (!isSessionStatus(s.status))

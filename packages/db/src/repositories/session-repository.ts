@@ -79,7 +79,7 @@ function patchRow(p: SessionPatch): Partial<SessionsTable> {
   return row;
 }
 
-function sessionRow(s: SessionRecord) {
+export function sessionRow(s: SessionRecord) {
   return {
     token: s.token,
     company_id: s.companyId,
