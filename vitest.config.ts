@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       "apps/*/src/**/*.test.ts",
       "apps/widget/e2e/**/*.test.ts",
+      "apps/dashboard/e2e/**/*.test.ts",
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
       "sdk/*/src/**/*.test.ts",

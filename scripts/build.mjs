@@ -60,3 +60,21 @@ await viteBuild({
     sourcemap: false,
   },
 });
+
+// The operator dashboard: served by the server at /dashboard/, its hashed assets at /dashboard/assets/.
+const dashboardDir = path.join(root, "apps/dashboard");
+await viteBuild({
+  root: dashboardDir,
+  base: "/dashboard/",
+  configFile: false,
+  logLevel: "warn",
+  build: {
+    outDir: path.join(dashboardDir, "dist"),
+    emptyOutDir: true,
+    assetsDir: "assets",
+    target: "es2020",
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+});

@@ -29,13 +29,6 @@ const ZEnv = z.object({
   HMAC_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** base64 of 32 bytes; seals stored secrets. Absent: generated once into DATA_DIR/master.key. */
   MASTER_KEY: z.string().optional(),
-  /**
-   * Master keys for a rotation: comma-separated base64 keys (each optionally "label:"-prefixed), the
-   * first one active, the others still accepted to unwrap older keys until `verimat keys rotate` ran.
-   */
-  MASTER_KEYS: z.string().optional(),
-  /** Minutes between retention sweeps (companies' retentionDays). */
-  RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Redis for the job queues (BullMQ) and shared rate limits; absent: the database job table, in-memory limits. */
   REDIS_URL: z
     .string()
@@ -70,6 +63,12 @@ const ZEnv = z.object({
   DEMO: bool.default(true),
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   TRUST_PROXY: bool.default(false),
+  /** Hours a dashboard login lasts. */
+  DASHBOARD_LOGIN_HOURS: z.coerce.number().min(0.1).max(720).default(12),
+  /** Wrong dashboard passwords in a row that lock the account… */
+  DASHBOARD_MAX_FAILED_LOGINS: z.coerce.number().int().min(1).max(100).default(5),
+  /** …for this many minutes. */
+  DASHBOARD_LOCKOUT_MINUTES: z.coerce.number().min(0.1).max(1_440).default(15),
   /** Let callbacks reach private, loopback and link-local addresses (tests, internal receivers). */
   ALLOW_PRIVATE_CALLBACKS: bool.default(false),
   /** Per-attempt timeout of a callback delivery. */
@@ -92,11 +91,9 @@ export interface Config {
   sessionIdleMs: number;
   hmacTimestampWindowMs: number;
   masterKey: string | undefined;
-  /** MASTER_KEYS split: base64 keys, the active one first (empty when not set). */
-  masterKeys: string[];
-  retentionSweepMs: number;
   demo: boolean;
   trustProxy: boolean;
+  dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
   allowPrivateCallbacks: boolean;
   callbackTimeoutMs: number;
   callbackConcurrency: number;
@@ -144,13 +141,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     hmacTimestampWindowMs: e.HMAC_TIMESTAMP_WINDOW_SECONDS * 1_000,
     masterKey: e.MASTER_KEY,
-    masterKeys: (e.MASTER_KEYS ?? "")
-      .split(",")
-      .map((k) => k.trim().replace(/^[^:]*:/, ""))
-      .filter((k) => k.length > 0),
-    retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
+    dashboard: {
+      loginTtlMs: Math.round(e.DASHBOARD_LOGIN_HOURS * 3_600_000),
+      maxFailedLogins: e.DASHBOARD_MAX_FAILED_LOGINS,
+      lockoutMs: Math.round(e.DASHBOARD_LOCKOUT_MINUTES * 60_000),
+    },
     allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
     callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
     callbackConcurrency: e.CALLBACK_CONCURRENCY,

@@ -211,6 +211,32 @@ export function createCompanyService(deps: CompanyServiceDeps) {
       return updated;
     },
 
+    /** The company's keys (hash prefix and dates only; the raw keys were shown once). */
+    listKeys: (companyId: string) => companies.listKeys(companyId),
+
+    /** Revokes one key; false when it is not an active key of the company. */
+    async revokeKey(companyId: string, keyId: string): Promise<boolean> {
+      const done = await companies.revokeKey(companyId, keyId, clock.now());
+      invalidate();
+      return done;
+    },
+
+    /**
+     * Issues a new HMAC secret (shown once; every call must then be signed with it), or with
+     * `enabled: false` drops it and stops requiring signatures.
+     */
+    async setHmacSecret(companyId: string, enabled: boolean): Promise<{ secret_key: string | null }> {
+      await this.require(companyId);
+      const secret = enabled ? randomBytes(32).toString("base64url") : null;
+      await companies.update(
+        companyId,
+        { secretKeySealed: secret ? secretBox.seal(secret) : null, hmacRequired: enabled },
+        clock.now(),
+      );
+      invalidate();
+      return { secret_key: secret };
+    },
+
     list: () => companies.list(),
   };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Kysely, Selectable } from "kysely";
-import type { AuditLogTable, Database, DashboardUsersTable, SessionsTable } from "../database-schema.ts";
+import type { AuditLogTable, DashboardUsersTable, Database, SessionsTable } from "../database-schema.ts";
 import { readJson, writeJson } from "./json-column.ts";
 
 export type DashboardRole = "admin" | "operator";
@@ -62,6 +62,8 @@ export interface SessionScanFilter {
   to?: number | undefined;
   /** Exact token (search by token needs no scan). */
   token?: string | undefined;
+  /** Only these tokens (the result of a blind-index search); an empty list matches nothing. */
+  tokens?: readonly string[] | undefined;
 }
 
 function toUser(r: Selectable<DashboardUsersTable>): DashboardUserRecord {
@@ -95,7 +97,14 @@ function toAudit(r: Selectable<AuditLogTable>): AuditEntry {
 function toSummary(
   r: Pick<
     Selectable<SessionsTable>,
-    "token" | "status" | "config_id" | "verification" | "technical" | "created_at" | "submitted_at" | "completed_at"
+    | "token"
+    | "status"
+    | "config_id"
+    | "verification"
+    | "technical"
+    | "created_at"
+    | "submitted_at"
+    | "completed_at"
   >,
 ): SessionSummaryRow {
   return {
@@ -131,7 +140,11 @@ export function createDashboardRepository(db: Kysely<Database>) {
     },
 
     async findUserByEmail(email: string): Promise<DashboardUserRecord | null> {
-      const r = await db.selectFrom("dashboard_users").selectAll().where("email", "=", email).executeTakeFirst();
+      const r = await db
+        .selectFrom("dashboard_users")
+        .selectAll()
+        .where("email", "=", email)
+        .executeTakeFirst();
       return r ? toUser(r) : null;
     },
 
@@ -199,7 +212,12 @@ export function createDashboardRepository(db: Kysely<Database>) {
         .execute();
     },
 
-    async setDisabled(companyId: string, id: string, disabledAt: number | null, now: number): Promise<boolean> {
+    async setDisabled(
+      companyId: string,
+      id: string,
+      disabledAt: number | null,
+      now: number,
+    ): Promise<boolean> {
       const r = await db
         .updateTable("dashboard_users")
         .set({ disabled_at: disabledAt, updated_at: now })
@@ -328,6 +346,10 @@ export function createDashboardRepository(db: Kysely<Database>) {
       if (filter.from !== undefined) q = q.where("created_at", ">=", filter.from);
       if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
       if (filter.token !== undefined) q = q.where("token", "=", filter.token);
+      if (filter.tokens !== undefined) {
+        if (filter.tokens.length === 0) return [];
+        q = q.where("token", "in", [...filter.tokens]);
+      }
       if (before) {
         const b = before;
         q = q.where((eb) =>

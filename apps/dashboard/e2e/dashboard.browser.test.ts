@@ -1,0 +1,245 @@
+/**
+ * The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core) against the
+ * real app: log in with the keyboard, find a session this test made, open it, approve it and see the
+ * result API change; build a configuration, save it and start a preview session in the widget.
+ * Screenshots land in test-artifacts/dashboard/.
+ */
+import fs from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderTd3DataPage } from "@verimat/engine/fixtures";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
+import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
+import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const artifacts = path.join(repo, "test-artifacts/dashboard");
+const CHROMIUM = "/usr/bin/chromium";
+const PASSWORD = "operator password 1";
+
+let t: TestApp;
+let base: string;
+let company: { company_id: string; company_key: string };
+let browser: Browser;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function result(token: string): Promise<{ result: string; result_comment: string }> {
+  const res = await t.http.inject({
+    method: "POST",
+    url: "/external-api/result/",
+    payload: { company_key: company.company_key, session_token: token },
+  });
+  return res.json() as { result: string; result_comment: string };
+}
+
+/** A session as the engine leaves it for review: findings, a passport image, reason codes. */
+async function reviewCase(): Promise<string> {
+  const res = await t.http.inject({
+    method: "POST",
+    url: "/external-api/begin/",
+    payload: { company_key: company.company_key, flags: { document_types: ["passport"] } },
+  });
+  const token = res.json() as string;
+  const s = await t.services.sessions.find(token);
+  if (!s) throw new Error("session missing");
+  await t.services.sessions.putMedia(s, "passport", (await renderTd3DataPage()).png, "image/png");
+  await t.services.sessions.submit(s);
+  t.clock.advance(3_000);
+  await t.services.sessions.transition(token, "manual_check", "engine", {
+    verification: {
+      similarity: 0.68,
+      live: false,
+      documentType: "passport",
+      person: {
+        first_name: "ANNA MARIA",
+        last_name: "ERIKSSON",
+        document_number: "L898902C3",
+        issuing_state: "UTO",
+        nationality: "UTO",
+        birthday: "8/12/1974",
+      },
+      visual: { first_name: "ANNA MARIA", last_name: "ERIKSON" },
+      reasonCodes: ["face_match_uncertain"],
+      rejectReason: {
+        value: "face_match_uncertain",
+        description: "The face match is in the manual-review band.",
+      },
+      signals: { similarity: 0.68, presentation: { gating: [], advisory: [] } },
+    },
+  });
+  return token;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
+  if (!findDashboardDir() || !findWidgetDir())
+    throw new Error("apps/dashboard/dist or apps/widget/dist is missing: run `node scripts/build.mjs` first");
+  fs.mkdirSync(artifacts, { recursive: true });
+  t = await createTestApp();
+  await t.http.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
+  company = await t.company({ name: "Acme Bank" });
+  await t.services.dashboardUsers.create({
+    companyId: company.company_id,
+    email: "ops@acme.test",
+    role: "admin",
+    password: PASSWORD,
+  });
+  // Some history for the overview.
+  for (let i = 0; i < 4; i++) {
+    const r = await t.http.inject({
+      method: "POST",
+      url: "/external-api/begin/",
+      payload: { company_key: company.company_key },
+    });
+    const token = r.json() as string;
+    if (i < 3)
+      await t.services.sessions.transition(token, i === 2 ? "rejected" : "approved", "engine", {
+        verification: { reasonCodes: i === 2 ? ["face_mismatch"] : [] },
+      });
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function logIn(page: Page): Promise<void> {
+  await page.goto(`${base}/dashboard/`);
+  await page.waitForSelector("[data-page=login]");
+  // Keyboard only: the email field has the focus, Tab to the password, Enter submits.
+  expect(await page.evaluate("document.activeElement.name")).toBe("email");
+  await page.keyboard.type("ops@acme.test");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("wrong password!");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[role=alert]:has-text('Wrong email or password')");
+  await shot(page, "00-login-failed");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-stat=total]");
+}
+
+describe("dashboard in Chromium", () => {
+  it("logs in, finds the session, approves it, and the result API follows", async () => {
+    const token = await reviewCase();
+    const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await logIn(page);
+      expect(await page.textContent("[data-stat=total] strong")).toBe("5");
+      await shot(page, "01-overview");
+
+      await page.click("nav >> text=Sessions");
+      await page.waitForSelector("table.sessions");
+      await page.fill("input[name=q]", "eriksson");
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.locator("table.sessions tbody tr").count()).toBe(1);
+      expect(await page.getAttribute("table.sessions tbody tr", "data-token")).toBe(token);
+      await shot(page, "02-sessions-search");
+
+      await page.click(`tr[data-token="${token}"] a`);
+      await page.waitForSelector("[data-status=manual_check]");
+      // (The page's CSP forbids string evaluation in the page, so poll from outside.)
+      await expect
+        .poll(() =>
+          page.evaluate(
+            '[...document.querySelectorAll("figure.capture img")].every((i) => i.complete && i.naturalWidth > 0)',
+          ),
+        )
+        .toBe(true);
+      // The visual zone disagrees with the MRZ on the last name: highlighted.
+      expect(await page.getAttribute("tr[data-field=last_name]", "class")).toContain("mismatch");
+      expect(await page.getAttribute("tr[data-field=first_name]", "class")).not.toContain("mismatch");
+      await shot(page, "03-session-detail");
+
+      await page.fill("textarea[name=comment]", "Document checked by hand");
+      await page.focus("[data-action=approve]");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("[data-status=approved]");
+      await page.waitForSelector("[data-audit='session.review']");
+      expect(await result(token)).toMatchObject({
+        result: "approved",
+        result_comment: "Document checked by hand",
+      });
+      await shot(page, "04-session-approved");
+
+      // A tablet in portrait: the same page, one column.
+      await page.setViewportSize({ width: 820, height: 1180 });
+      await shot(page, "05-session-tablet");
+      expect(errors).toEqual([]);
+    } catch (err) {
+      await shot(page, "failed-review");
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("builds a configuration, saves it and starts a preview session in the widget", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    try {
+      await logIn(page);
+      await page.click("nav >> text=Configurations");
+      await page.click("text=New configuration");
+      await page.waitForSelector("form.builder");
+      await page.fill("input[name=name]", "Passport and liveness");
+      await page.selectOption("select[name=language]", "en");
+      await page.check("input[name=allow_document_upload]");
+      await page.selectOption("select[aria-label='Step to add']", "identity-document");
+      await page.click("[data-add-step]");
+      await page.selectOption("select[aria-label='Step to add']", "liveness");
+      await page.click("[data-add-step]");
+      // Reorder with the keyboard: liveness first.
+      await page.focus("[data-index='1'] [data-move=up]");
+      await page.keyboard.press("Enter");
+      expect(await page.getAttribute("[data-index='0']", "data-type")).toBe("liveness");
+      await shot(page, "06-config-builder");
+      await page.click("button[type=submit]");
+      await page.waitForSelector("[data-config-id]");
+      const configId = (await page.getAttribute("[data-config-id]", "data-config-id")) ?? "";
+      expect(configId).toMatch(/^[0-9a-f]{24}$/);
+      const saved = await t.services.configurations.get(company.company_id, configId);
+      expect(saved?.steps.map((s) => s.type)).toEqual(["liveness", "identity-document"]);
+      expect(saved?.flags).toMatchObject({ language: "en", allow_document_upload: true });
+
+      const [widget] = await Promise.all([context.waitForEvent("page"), page.click("[data-action=preview]")]);
+      // A window opened with noopener starts without a viewport in headless mode: give it a phone's.
+      await widget.setViewportSize({ width: 420, height: 800 });
+      await widget.waitForSelector("[data-screen=consent]");
+      await widget.screenshot({ path: path.join(artifacts, "08-preview-widget.png") });
+      const token = new URL(widget.url()).searchParams.get("session_token") ?? "";
+      const session = await t.services.sessions.find(token);
+      expect(session?.configId).toBe(configId);
+      expect(session?.effectiveSteps.map((s) => s.type)).toEqual([
+        "agreement",
+        "liveness",
+        "identity-document",
+      ]);
+      await page.waitForSelector("[data-preview]");
+      await shot(page, "07-config-saved");
+    } catch (err) {
+      await shot(page, "failed-config");
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});

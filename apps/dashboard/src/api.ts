@@ -1,0 +1,220 @@
+/**
+ * The dashboard's only door to the service: `/dashboard/api/*` with the login cookie (same origin) and
+ * the login's CSRF token on every state-changing call.
+ * @module
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface User {
+  user_id: string;
+  company_id: string;
+  email: string;
+  role: "admin" | "operator";
+  disabled: boolean;
+  created_at: string;
+}
+
+export interface Me {
+  user: User;
+  company: { company_id: string; name: string };
+  csrf_token: string;
+  reason_codes: Record<string, string>;
+  correctable_fields: string[];
+}
+
+export interface SessionSummary {
+  session_token: string;
+  status: string;
+  created_at: string;
+  completed_at: string | null;
+  name: string;
+  document_type: string;
+  document_number: string;
+  country: string;
+  similarity: number | null;
+  reason_codes: string[];
+}
+
+export interface SessionPage {
+  items: SessionSummary[];
+  page: number;
+  page_size: number;
+  has_more: boolean;
+  truncated: boolean;
+}
+
+export interface FieldRow {
+  field: string;
+  mrz: string;
+  visual: string;
+  value: string;
+  corrected: boolean;
+  mismatch: boolean;
+}
+
+export interface SessionDetail {
+  session_token: string;
+  status: string;
+  config_id: string | null;
+  created_at: string;
+  opened_at: string | null;
+  submitted_at: string | null;
+  completed_at: string | null;
+  steps: string[];
+  result: { result: string; reject_reason: { value: string; description: string }; result_comment: string };
+  fields: FieldRow[];
+  similarity: number | null;
+  live: boolean;
+  document_type: string;
+  reason_codes: { code: string; description: string }[];
+  signals: Record<string, unknown>;
+  technical: Record<string, string>;
+  media: { media_id: string; kind: string; content_type: string; size: number; created_at: string }[];
+  timeline: { type: string; at: string; data: Record<string, unknown> }[];
+  audit: { action: string; by: string; at: string; data: Record<string, unknown> }[];
+}
+
+export interface Overview {
+  days: number;
+  total: number;
+  totals: Record<string, number>;
+  pass_rate: number | null;
+  median_decision_ms: number | null;
+  per_day: { day: string; counts: Record<string, number> }[];
+  top_reason_codes: { code: string; count: number; description: string }[];
+}
+
+export interface Step {
+  type: string;
+  flags: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Configuration {
+  config_id: string;
+  name: string;
+  flags: Record<string, unknown>;
+  steps: Step[];
+  updated_at: string;
+}
+
+export interface Settings {
+  company_id: string;
+  name: string;
+  hmac: boolean;
+  hmac_timestamp_required: boolean;
+  callback_url: string | null;
+  callback_key_set: boolean;
+  allowed_origins: string[];
+  session_ttl_minutes: number;
+  retention_days: number | null;
+  accept_similarity: number;
+  reject_similarity: number;
+  branding: { primary_color: string; logo_url: string };
+}
+
+export interface ApiKey {
+  key_id: string;
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+let csrf = "";
+
+export function setCsrf(token: string): void {
+  csrf = token;
+}
+
+async function call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/dashboard/api/${path}`, {
+      method,
+      headers: {
+        ...(method === "GET" ? {} : { "x-csrf-token": csrf }),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK", "The service cannot be reached. Check your connection.");
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const err = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `HTTP ${res.status}`);
+  }
+  return parsed as T;
+}
+
+export const api = {
+  login: (email: string, password: string) => call<Me>("POST", "login", { email, password }),
+  me: () => call<Me>("GET", "me"),
+  logout: () => call<{ ok: true }>("POST", "logout", {}),
+  logoutEverywhere: () => call<{ ok: true }>("POST", "logout-everywhere", {}),
+  overview: (days: number) => call<Overview>("GET", `overview?days=${days}`),
+  sessions: (query: URLSearchParams) => call<SessionPage>("GET", `sessions?${query.toString()}`),
+  session: (token: string) => call<SessionDetail>("GET", `sessions/${encodeURIComponent(token)}`),
+  review: (token: string, body: { decision: string; reason_code?: string; comment?: string }) =>
+    call<{ result: unknown }>("POST", `sessions/${encodeURIComponent(token)}/review`, body),
+  correct: (token: string, fields: Record<string, string>) =>
+    call<{ result: unknown }>("POST", `sessions/${encodeURIComponent(token)}/corrections`, { fields }),
+  configurations: () => call<{ items: Configuration[] }>("GET", "configurations"),
+  configuration: (id: string) => call<Configuration>("GET", `configurations/${encodeURIComponent(id)}`),
+  saveConfiguration: (
+    id: string | null,
+    body: { name: string; flags: Record<string, unknown>; steps: Step[] },
+  ) =>
+    id
+      ? call<Configuration>("PUT", `configurations/${encodeURIComponent(id)}`, body)
+      : call<Configuration>("POST", "configurations", body),
+  deleteConfiguration: (id: string) =>
+    call<{ ok: true }>("DELETE", `configurations/${encodeURIComponent(id)}`),
+  preview: (id: string) =>
+    call<{ session_token: string; url: string; path: string }>(
+      "POST",
+      `configurations/${encodeURIComponent(id)}/preview`,
+      {},
+    ),
+  settings: () => call<Settings>("GET", "settings"),
+  saveSettings: (body: Record<string, unknown>) => call<Settings>("PUT", "settings", body),
+  hmacSecret: (enabled: boolean) =>
+    call<{ secret_key: string | null }>("POST", "settings/hmac-secret", { enabled }),
+  keys: () => call<{ items: ApiKey[] }>("GET", "keys"),
+  createKey: () => call<{ key_id: string; company_key: string }>("POST", "keys", {}),
+  rotateKeys: () => call<{ company_key: string }>("POST", "keys/rotate", {}),
+  revokeKey: (id: string) => call<{ ok: true }>("POST", `keys/${encodeURIComponent(id)}/revoke`, {}),
+  users: () => call<{ items: User[] }>("GET", "users"),
+  createUser: (email: string, role: string) =>
+    call<{ user: User; password: string }>("POST", "users", { email, role }),
+  setUserDisabled: (id: string, disabled: boolean) =>
+    call<{ ok: true }>("POST", `users/${encodeURIComponent(id)}/disable`, { disabled }),
+};
+
+export function mediaUrl(token: string, mediaId: string): string {
+  return `/dashboard/api/sessions/${encodeURIComponent(token)}/media/${encodeURIComponent(mediaId)}`;
+}

@@ -1,0 +1,471 @@
+/**
+ * What the dashboard does with sessions: the filtered list, the detail view, the operator's review
+ * (through `sessions.transition(…, "operator")`, so the transition table, compare-and-set and the
+ * result API all see it), field corrections, the audit trail and the overview figures.
+ * @module
+ */
+import { AppError, type Clock, type SessionVerification } from "@verimat/core";
+import {
+  type CompanyRecord,
+  createRepositories as createDbRepositories,
+  type DashboardRepository,
+  type DashboardUserRecord,
+  type Database,
+  type SessionRecord,
+  type SessionSummaryRow,
+} from "@verimat/db";
+import { REASON_CODES } from "@verimat/engine/policy";
+import type { Kysely } from "kysely";
+import type { SessionService } from "../services/session-service.ts";
+
+/** Reason codes an operator may give when rejecting: the engine's, plus a free one. */
+export const REVIEW_REASON_CODES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(REASON_CODES).map(([k, v]) => [k, v.description])),
+  operator_other: "Rejected by an operator (see the comment).",
+};
+
+/** Person fields an operator may correct (the result API's `person` keys). */
+export const CORRECTABLE_FIELDS = [
+  "first_name",
+  "last_name",
+  "birthday",
+  "sex",
+  "nationality",
+  "issuing_state",
+  "document_number",
+  "document_expires",
+  "personal_number",
+] as const;
+
+export interface SessionListQuery {
+  status?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  documentType?: string | undefined;
+  country?: string | undefined;
+  reasonCode?: string | undefined;
+  q?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
+}
+
+function personOf(v: Record<string, unknown>): Record<string, unknown> {
+  const p = v.person;
+  return typeof p === "object" && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+}
+
+function reasonCodesOf(v: Record<string, unknown>): string[] {
+  return Array.isArray(v.reasonCodes) ? v.reasonCodes.filter((x): x is string => typeof x === "string") : [];
+}
+
+/**
+ * The free-text search: token prefix, name words, document number. Kept in one function so that a
+ * change in how personal fields are stored (encryption, a blind index) changes only this and the scan.
+ */
+export function matchesSearch(row: SessionSummaryRow, q: string): boolean {
+  const needle = q.trim().toLowerCase();
+  if (!needle) return true;
+  if (row.token.startsWith(needle)) return true;
+  const p = personOf(row.verification);
+  const name = `${str(p.first_name)} ${str(p.last_name)}`.toLowerCase();
+  if (needle.split(/\s+/).every((w) => name.includes(w))) return true;
+  const doc = str(p.document_number).toLowerCase();
+  return doc !== "" && doc.includes(needle.replace(/\s+/g, ""));
+}
+
+export function matchesFilters(row: SessionSummaryRow, f: SessionListQuery): boolean {
+  const v = row.verification;
+  if (f.documentType && str(v.documentType) !== f.documentType) return false;
+  if (f.country) {
+    const p = personOf(v);
+    const c = f.country.toUpperCase();
+    if (str(p.issuing_state).toUpperCase() !== c && str(p.nationality).toUpperCase() !== c) return false;
+  }
+  if (f.reasonCode && !reasonCodesOf(v).includes(f.reasonCode)) return false;
+  if (f.q && !matchesSearch(row, f.q)) return false;
+  return true;
+}
+
+export function summarize(row: SessionSummaryRow) {
+  const v = row.verification;
+  const p = personOf(v);
+  return {
+    session_token: row.token,
+    status: row.status,
+    created_at: new Date(row.createdAt).toISOString(),
+    completed_at: row.completedAt === null ? null : new Date(row.completedAt).toISOString(),
+    name: [str(p.first_name), str(p.last_name)].filter(Boolean).join(" "),
+    document_type: str(v.documentType),
+    document_number: str(p.document_number),
+    country: str(p.issuing_state) || str(p.nationality),
+    similarity: typeof v.similarity === "number" ? v.similarity : null,
+    reason_codes: reasonCodesOf(v),
+    config_id: row.configId,
+  };
+}
+
+const SCAN_BATCH = 250;
+/** Rows read at most for one page of a JSON-filtered list; beyond it the answer says `truncated`. */
+const SCAN_LIMIT = 50_000;
+
+export interface ReviewDeps {
+  db: Kysely<Database>;
+  sessions: SessionService;
+  dashboard: DashboardRepository;
+  clock: Clock;
+  /**
+   * Search of names and document numbers through a blind index (when personal fields are encrypted
+   * at rest, `sessions.searchByPerson`). Without it the list matches the findings as stored.
+   */
+  searchByPerson?: (
+    companyId: string,
+    query: { name?: string | undefined; documentNumber?: string | undefined },
+    limit?: number,
+  ) => Promise<{ token: string }[]>;
+  /**
+   * Writes corrected findings with compare-and-set on the version (sealing them when personal fields
+   * are encrypted at rest). Defaults to a plain compare-and-set update of the row.
+   */
+  writeFindings?: (s: SessionRecord, verification: Record<string, unknown>) => Promise<boolean>;
+}
+
+type Actor = Pick<DashboardUserRecord, "id" | "email" | "companyId">;
+
+export function createSessionReviewService(deps: ReviewDeps) {
+  const { sessions, dashboard, clock } = deps;
+  const repos = createDbRepositories(deps.db);
+  const writeFindings =
+    deps.writeFindings ??
+    ((s: SessionRecord, verification: Record<string, unknown>) =>
+      repos.sessions.update(s.token, s.version, { verification }, clock.now()));
+
+  async function requireSession(company: CompanyRecord, token: string): Promise<SessionRecord> {
+    const s = await sessions.findForCompany(company, token);
+    if (!s) throw new AppError("DASHBOARD_NOT_FOUND", { message: "No such session" });
+    return s;
+  }
+
+  async function audit(
+    actor: Actor,
+    action: string,
+    data: Record<string, unknown>,
+    sessionToken: string | null = null,
+  ): Promise<void> {
+    await dashboard.appendAudit({
+      companyId: actor.companyId,
+      userId: actor.id,
+      userEmail: actor.email,
+      sessionToken,
+      action,
+      data,
+      createdAt: clock.now(),
+    });
+  }
+
+  return {
+    requireSession,
+    audit,
+    auditLog: (companyId: string, limit: number) => dashboard.listAudit(companyId, { limit }),
+
+    /**
+     * A page of the company's sessions, newest first, with filters and search. Status, dates and
+     * token are SQL filters; document type and reason codes are read from the stored findings (kept
+     * in clear); name, document number and country need the person, so rows are opened through the
+     * session service (which decrypts sealed findings) only when one of those is asked for, and for
+     * the rows shown.
+     */
+    async list(company: CompanyRecord, query: SessionListQuery) {
+      const raw = query.q?.trim() ?? "";
+      const tokenSearch = /^[0-9a-z]{40}$/.test(raw) ? raw : undefined;
+      let tokens: string[] | undefined;
+      if (raw && !tokenSearch && deps.searchByPerson) {
+        const byName = await deps.searchByPerson(company.id, { name: raw }, 500);
+        const byNumber = await deps.searchByPerson(company.id, { documentNumber: raw }, 500);
+        tokens = [...new Set([...byName, ...byNumber].map((x) => x.token))];
+      }
+      const filter = { status: query.status, from: query.from, to: query.to, token: tokenSearch, tokens };
+      // What is left for the rows themselves after SQL (and the blind index) did their part.
+      const q = tokenSearch || tokens ? { ...query, q: undefined } : query;
+      const needsPerson = Boolean(q.country || q.q);
+      const open = async (row: SessionSummaryRow): Promise<SessionSummaryRow | null> => {
+        const s = await sessions.findForCompany(company, row.token);
+        return s ? { ...row, status: s.status, verification: s.verification, technical: s.technical } : null;
+      };
+      const skip = (query.page - 1) * query.pageSize;
+      const items: SessionSummaryRow[] = [];
+      let matched = 0;
+      let scanned = 0;
+      let cursor: { createdAt: number; token: string } | null = null;
+      let hasMore = false;
+      let truncated = false;
+      scan: for (;;) {
+        const rows = await dashboard.scanSessions(company.id, filter, cursor, SCAN_BATCH);
+        for (const stored of rows) {
+          const cheap = { ...q, country: undefined, q: undefined };
+          if (!matchesFilters(stored, cheap)) continue;
+          let row: SessionSummaryRow | null = stored;
+          if (needsPerson) {
+            row = await open(stored);
+            if (!row || !matchesFilters(row, q)) continue;
+          }
+          matched++;
+          if (matched <= skip) continue;
+          if (items.length >= query.pageSize) {
+            hasMore = true;
+            break scan;
+          }
+          items.push(row);
+        }
+        scanned += rows.length;
+        const last = rows.at(-1);
+        if (rows.length < SCAN_BATCH || !last) break;
+        if (scanned >= SCAN_LIMIT) {
+          truncated = true;
+          break;
+        }
+        cursor = { createdAt: last.createdAt, token: last.token };
+      }
+      const shown: SessionSummaryRow[] = [];
+      for (const row of items) shown.push(needsPerson ? row : ((await open(row)) ?? row));
+      return {
+        items: shown.map(summarize),
+        page: query.page,
+        page_size: query.pageSize,
+        has_more: hasMore,
+        truncated,
+      };
+    },
+
+    /** Everything the detail page shows. */
+    async detail(company: CompanyRecord, token: string) {
+      const s = await requireSession(company, token);
+      const v = s.verification as SessionVerification & {
+        visual?: Record<string, unknown>;
+        corrections?: Record<string, { from: string; to: string; by: string; at: string }>;
+      };
+      const person = (v.person ?? {}) as Record<string, unknown>;
+      const corrections = v.corrections ?? {};
+      const visual = v.visual ?? {};
+      const fields = CORRECTABLE_FIELDS.map((field) => {
+        const current = str(person[field]);
+        const mrz = corrections[field] ? corrections[field].from : current;
+        const seen = str(visual[field]);
+        return {
+          field,
+          mrz,
+          visual: seen,
+          value: current,
+          corrected: corrections[field] !== undefined,
+          mismatch:
+            (seen !== "" && mrz !== "" && seen.toUpperCase() !== mrz.toUpperCase()) || current !== mrz,
+        };
+      });
+      const media = await sessions.listMedia(s);
+      const events = await sessions.events(s.token);
+      const auditLog = await dashboard.listAudit(company.id, { sessionToken: s.token });
+      return {
+        session_token: s.token,
+        status: s.status,
+        config_id: s.configId,
+        created_at: new Date(s.createdAt).toISOString(),
+        opened_at: s.openedAt === null ? null : new Date(s.openedAt).toISOString(),
+        submitted_at: s.submittedAt === null ? null : new Date(s.submittedAt).toISOString(),
+        completed_at: s.completedAt === null ? null : new Date(s.completedAt).toISOString(),
+        steps: s.effectiveSteps.map((step) => String(step.type)),
+        result: sessions.buildResult(s),
+        fields,
+        similarity: typeof v.similarity === "number" ? v.similarity : null,
+        live: v.live === true,
+        document_type: v.documentType ?? "",
+        reason_codes: (v.reasonCodes ?? []).map((code) => ({
+          code,
+          description: REVIEW_REASON_CODES[code] ?? "",
+        })),
+        signals: v.signals ?? {},
+        technical: s.technical,
+        media: media.map((m) => ({
+          media_id: m.id,
+          kind: m.kind,
+          content_type: m.contentType,
+          size: m.size,
+          created_at: new Date(m.createdAt).toISOString(),
+        })),
+        timeline: events.map((e) => ({
+          type: e.type,
+          at: new Date(e.createdAt).toISOString(),
+          data: e.data,
+        })),
+        audit: auditLog.map((a) => ({
+          action: a.action,
+          by: a.userEmail,
+          at: new Date(a.createdAt).toISOString(),
+          data: a.data,
+        })),
+      };
+    },
+
+    /** The bytes of one media item of the company's session. */
+    async media(company: CompanyRecord, token: string, mediaId: string) {
+      const s = await requireSession(company, token);
+      const m = (await sessions.listMedia(s)).find((x) => x.id === mediaId);
+      const bytes = m ? await sessions.readMedia(m) : null;
+      if (!m || !bytes) throw new AppError("DASHBOARD_NOT_FOUND", { message: "No such media item" });
+      return { contentType: m.contentType, bytes };
+    },
+
+    /**
+     * The operator's decision. Approve clears the reject reason; reject needs a reason code; back to
+     * manual_check re-opens the case. The comment becomes `result_comment`.
+     * @throws AppError SESSION_TRANSITION_INVALID (e.g. an expired session), PARAM_INVALID
+     */
+    async review(
+      company: CompanyRecord,
+      actor: Actor,
+      token: string,
+      input: { decision: string; reasonCode?: string | undefined; comment?: string | undefined },
+    ) {
+      const s = await requireSession(company, token);
+      const to =
+        input.decision === "approve"
+          ? "approved"
+          : input.decision === "reject"
+            ? "rejected"
+            : input.decision === "manual_check"
+              ? "manual_check"
+              : null;
+      if (!to)
+        throw new AppError("PARAM_INVALID", { message: "decision must be approve, reject or manual_check" });
+      const comment = (input.comment ?? "").trim();
+      if (comment.length > 2_000) throw new AppError("PARAM_INVALID", { message: "comment is too long" });
+      let rejectReason = { value: "", description: "" };
+      if (to === "rejected") {
+        const code = input.reasonCode ?? "";
+        const description = REVIEW_REASON_CODES[code];
+        if (!description)
+          throw new AppError("PARAM_INVALID", { message: "reason_code is not a known reason code" });
+        rejectReason = { value: code, description };
+      }
+      const verification = { ...s.verification, rejectReason };
+      const after = await sessions.transition(
+        s.token,
+        to,
+        "operator",
+        { verification, resultComment: comment },
+        { by: actor.email, userId: actor.id, reasonCode: rejectReason.value, comment },
+      );
+      await audit(
+        actor,
+        "session.review",
+        { from: s.status, to, reason_code: rejectReason.value, comment },
+        s.token,
+      );
+      return sessions.buildResult(after);
+    },
+
+    /** Corrects extracted person fields (compare-and-set on the session's version; the MRZ read is kept). */
+    async correct(company: CompanyRecord, actor: Actor, token: string, fields: Record<string, unknown>) {
+      const allowed = new Set<string>(CORRECTABLE_FIELDS);
+      const entries = Object.entries(fields);
+      if (entries.length === 0) throw new AppError("PARAM_INVALID", { message: "fields is empty" });
+      for (const [k, val] of entries) {
+        if (!allowed.has(k))
+          throw new AppError("PARAM_INVALID", { message: `field "${k}" cannot be corrected` });
+        if (typeof val !== "string" || val.length > 200)
+          throw new AppError("PARAM_INVALID", {
+            message: `field "${k}" must be a string of at most 200 characters`,
+          });
+      }
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const s = await requireSession(company, token);
+        if (s.status === "in_progress" || s.status === "expired" || s.status === "disagreed")
+          throw new AppError("SESSION_TRANSITION_INVALID", {
+            message: "Only decided sessions can be corrected",
+          });
+        const v = s.verification as Record<string, unknown>;
+        const person = { ...personOf(v) };
+        const corrections = {
+          ...((v.corrections as Record<string, { from: string; to: string; by: string; at: string }>) ?? {}),
+        };
+        const changes: Record<string, { from: string; to: string }> = {};
+        const now = clock.now();
+        for (const [k, val] of entries) {
+          const next = String(val).trim();
+          const prev = str(person[k]);
+          if (next === prev) continue;
+          changes[k] = { from: prev, to: next };
+          const original = corrections[k]?.from ?? prev;
+          corrections[k] = { from: original, to: next, by: actor.email, at: new Date(now).toISOString() };
+          if (next === "") delete person[k];
+          else person[k] = next;
+        }
+        if (Object.keys(changes).length === 0) return sessions.buildResult(s);
+        const ok = await writeFindings(s, { ...v, person, corrections });
+        if (!ok) continue;
+        await sessions.appendEvent(s, "session.corrected", { by: actor.email, fields: Object.keys(changes) });
+        await audit(actor, "session.correct", { changes }, s.token);
+        const after = await sessions.findForCompany(company, s.token);
+        return sessions.buildResult(after ?? s);
+      }
+      throw new AppError("SESSION_TRANSITION_INVALID", {
+        message: "The session changed concurrently; retry",
+      });
+    },
+
+    /** Counts per day by outcome, pass rate, top reason codes, median time to decision. */
+    async overview(companyId: string, days: number) {
+      const now = clock.now();
+      const dayMs = 86_400_000;
+      const start = Math.floor(now / dayMs) * dayMs - (days - 1) * dayMs;
+      const perDay = new Map<string, Record<string, number>>();
+      for (let d = 0; d < days; d++) perDay.set(new Date(start + d * dayMs).toISOString().slice(0, 10), {});
+      const totals: Record<string, number> = {};
+      const reasons = new Map<string, number>();
+      const decisionTimes: number[] = [];
+      let cursor: { createdAt: number; token: string } | null = null;
+      for (;;) {
+        const rows = await dashboard.scanSessions(companyId, { from: start }, cursor, 1_000);
+        for (const r of rows) {
+          const day = new Date(r.createdAt).toISOString().slice(0, 10);
+          const bucket = perDay.get(day);
+          if (bucket) bucket[r.status] = (bucket[r.status] ?? 0) + 1;
+          totals[r.status] = (totals[r.status] ?? 0) + 1;
+          for (const code of reasonCodesOf(r.verification)) reasons.set(code, (reasons.get(code) ?? 0) + 1);
+          if (r.submittedAt !== null && r.completedAt !== null && r.completedAt >= r.submittedAt)
+            decisionTimes.push(r.completedAt - r.submittedAt);
+        }
+        const last = rows.at(-1);
+        if (rows.length < 1_000 || !last) break;
+        cursor = { createdAt: last.createdAt, token: last.token };
+      }
+      decisionTimes.sort((a, b) => a - b);
+      const mid = Math.floor(decisionTimes.length / 2);
+      const median =
+        decisionTimes.length === 0
+          ? null
+          : decisionTimes.length % 2 === 1
+            ? (decisionTimes[mid] ?? 0)
+            : ((decisionTimes[mid - 1] ?? 0) + (decisionTimes[mid] ?? 0)) / 2;
+      const approved = totals.approved ?? 0;
+      const rejected = totals.rejected ?? 0;
+      return {
+        days,
+        from: new Date(start).toISOString(),
+        totals,
+        total: Object.values(totals).reduce((a, b) => a + b, 0),
+        pass_rate: approved + rejected === 0 ? null : approved / (approved + rejected),
+        median_decision_ms: median,
+        per_day: [...perDay.entries()].map(([day, counts]) => ({ day, counts })),
+        top_reason_codes: [...reasons.entries()]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .slice(0, 8)
+          .map(([code, count]) => ({ code, count, description: REVIEW_REASON_CODES[code] ?? "" })),
+      };
+    },
+  };
+}
+
+export type SessionReviewService = ReturnType<typeof createSessionReviewService>;
