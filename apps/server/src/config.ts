@@ -51,6 +51,8 @@ const ZEnv = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   /** Verification jobs a worker process runs at once (default: its VERIFY_THREADS). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  /** A verification job whose worker stopped renewing its claim this long is taken over by another worker. */
+  JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
   /** Largest total of all captures of one session, in bytes. */
   SESSION_MEDIA_LIMIT_BYTES: z.coerce.number().int().min(100_000).default(209_715_200),
   /** Serve Prometheus metrics at /metrics. */
@@ -112,6 +114,7 @@ export interface Config {
   } | null;
   /** undefined: as many as verification threads. */
   workerConcurrency: number | undefined;
+  jobLeaseMs: number;
   sessionMediaLimitBytes: number;
   metrics: boolean;
   metricsPort: number | undefined;
@@ -164,6 +167,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         }
       : null,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLeaseMs: Math.round(e.JOB_LEASE_SECONDS * 1_000),
     sessionMediaLimitBytes: e.SESSION_MEDIA_LIMIT_BYTES,
     metrics: e.METRICS,
     metricsPort: e.METRICS_PORT,

@@ -55,6 +55,7 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           threads: config.verifyThreads,
           ...(config.workerConcurrency !== undefined ? { concurrency: config.workerConcurrency } : {}),
           metrics: app.metrics,
+          leaseMs: config.jobLeaseMs,
           log,
         });
 

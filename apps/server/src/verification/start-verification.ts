@@ -27,6 +27,8 @@ export function startVerification(deps: {
   threads?: number;
   /** Jobs per queue at once (default: the pool's threads; more only queues work in the pool). */
   concurrency?: number;
+  /** Claim lifetime without renewal: how soon a dead worker's job moves on. @default 60 s */
+  leaseMs?: number;
   /** Records job durations per stage and verification outcomes. */
   metrics?: Metrics;
   log: FastifyBaseLogger;
@@ -55,7 +57,7 @@ export function startVerification(deps: {
     name: "analyze",
     clock: deps.clock,
     concurrency,
-    leaseMs: 60_000,
+    leaseMs: deps.leaseMs ?? 60_000,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     handler: timed("analyze", (payload) => service.analyze(payload)),
     onError: (job, err) =>
@@ -67,7 +69,7 @@ export function startVerification(deps: {
     clock: deps.clock,
     concurrency,
     // Model loading on a cold thread can take seconds on a busy machine; heartbeats keep the lease.
-    leaseMs: 60_000,
+    leaseMs: deps.leaseMs ?? 60_000,
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     handler: verify,
     onError: (job, err) =>
