@@ -25,6 +25,8 @@ import { renderConsent } from "./steps/render-consent.ts";
 import { renderLiveness } from "./steps/render-liveness.ts";
 import { button, renderMessage } from "./steps/render-message.ts";
 import { renderSwitchDevice } from "./steps/render-switch-device.ts";
+import { renderInputStep } from "./steps/render-input-step.ts";
+import { createStepsApi } from "./steps/steps-api.ts";
 import { h, show } from "./ui/h.ts";
 
 const REDIRECT_DELAY_MS = 1500;
@@ -55,6 +57,7 @@ async function boot(): Promise<void> {
   const root = mount();
   const token = new URLSearchParams(location.search).get("session_token") ?? "";
   const client = createApiClient(token);
+  const stepsApi = createStepsApi(token);
   // A session that expired or closed meanwhile is not a network hiccup: no retry, the page says so.
   const api: typeof client = {
     ...client,
@@ -247,6 +250,17 @@ async function boot(): Promise<void> {
             api.upload("liveness-frame", frame, undefined, fields).then(() => undefined),
           sendFace: (still) => api.upload("face", still).then(() => undefined),
           onDone: () => dispatch({ type: "captured", kind: "face" }),
+        });
+        return;
+      case "step-input":
+        renderInputStep(body, {
+          type: screen.type,
+          lang,
+          api: stepsApi,
+          // A chosen language reloads the session, which then speaks it on every later screen.
+          onDone: (currentStep, language) =>
+            language ? void load() : dispatch({ type: "step-completed", currentStep }),
+          onFailure: failure,
         });
         return;
       case "complete-step":

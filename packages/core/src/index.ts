@@ -9,4 +9,5 @@ export * from "./result/session-result.ts";
 export * from "./session/session-lifetime.ts";
 export * from "./session/session-status.ts";
 export * from "./steps/session-steps.ts";
+export * from "./steps/step-catalogue.ts";
 export * from "./util/write-batcher.ts";

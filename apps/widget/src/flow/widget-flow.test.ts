@@ -192,8 +192,30 @@ describe("widget flow", () => {
   });
 
   it("passes over steps it has no screen for instead of blocking on them", () => {
-    const s = initialFlow(session({ steps: [step(0, "user-questionnaire")] }));
+    const s = initialFlow(session({ steps: [step(0, "operator-questionnaire"), step(1, "video-call")] }));
     expect(screenOf(s)).toEqual({ kind: "complete-step", step: 0 });
+    expect(screenOf(advance(s, { type: "step-completed", currentStep: 1 }))).toEqual({
+      kind: "complete-step",
+      step: 1,
+    });
+  });
+
+  it("shows a form for the steps whose input the server checks", () => {
+    const types = [
+      "language",
+      "user-questionnaire",
+      "phone-number",
+      "email",
+      "geolocation",
+      "company-data",
+      "beneficiaries",
+    ];
+    let s = initialFlow(session({ steps: types.map((type, i) => step(i, type)) }));
+    for (const [i, type] of types.entries()) {
+      expect(screenOf(s)).toEqual({ kind: "step-input", step: i, type });
+      s = advance(s, { type: "step-completed", currentStep: i + 1 });
+    }
+    expect(screenOf(s)).toEqual({ kind: "submit" });
   });
 });
 

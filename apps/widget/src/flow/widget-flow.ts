@@ -25,6 +25,22 @@ export type CaptureSubject =
 
 export type Outcome = "finished" | "disagreed" | "closed";
 
+/** Step types with a form whose input the server checks (routes/widget-steps-api.ts). */
+export const INPUT_STEP_TYPES = [
+  "language",
+  "user-questionnaire",
+  "phone-number",
+  "email",
+  "geolocation",
+  "company-data",
+  "beneficiaries",
+] as const;
+export type InputStepType = (typeof INPUT_STEP_TYPES)[number];
+
+function isInputStepType(type: string): type is InputStepType {
+  return (INPUT_STEP_TYPES as readonly string[]).includes(type);
+}
+
 export type Screen =
   | { kind: "consent"; step: number }
   | { kind: "choose-document"; step: number; types: readonly string[]; countries: readonly string[] }
@@ -41,6 +57,11 @@ export type Screen =
     }
   /** The server's liveness challenge (colour flash, then prompts), ending with a still selfie (`face`). */
   | { kind: "liveness"; step: number }
+  /**
+   * A step whose input the server checks (language, questionnaire, phone / e-mail code, geolocation,
+   * KYB company data and beneficiaries): the shell loads its definition and shows its form.
+   */
+  | { kind: "step-input"; step: number; type: InputStepType }
   /** Everything of this step is captured (or the step has no screen in this widget): tell the server. */
   | { kind: "complete-step"; step: number }
   /** Every step is done: hand the session over for verification. */
@@ -183,7 +204,9 @@ export function screenOf(state: FlowState): Screen {
       });
     }
     default:
-      // Questionnaires, video calls and other steps this widget cannot show: passed, not blocked on.
+      if (isInputStepType(step.type)) return { kind: "step-input", step: state.step, type: step.type };
+      // Operator questionnaires (filled in the dashboard), video calls and other steps this widget
+      // cannot show: passed, not blocked on.
       return { kind: "complete-step", step: state.step };
   }
 }

@@ -103,6 +103,40 @@ export const DASHBOARD_ERRORS = defineErrorCodes({
   DASHBOARD_NOT_FOUND: { status: 404, message: "Not found" },
 });
 
+/** The step catalogue's input checks (issue 8): answers, one-time codes, position, KYB data. */
+export const STEP_ERRORS = defineErrorCodes({
+  /** Widget API: this step is completed by the server once its input passed (answers, a verified code). */
+  STEP_NEEDS_INPUT: { status: 409, message: "This step is completed by sending its input" },
+  /** Widget API: the session has no step of that type (or it is not the current one). */
+  STEP_NOT_IN_SESSION: { status: 409, message: "The session has no such step now" },
+  /** A required question was not answered; the message names it. Show the question again. */
+  QUESTIONNAIRE_ANSWER_MISSING: { status: 400, message: "A required question was not answered" },
+  /** An answer does not fit its question (type, option, range); the message names the question. */
+  QUESTIONNAIRE_ANSWER_INVALID: { status: 400, message: "An answer is not valid" },
+  /** The phone number or e-mail address is malformed. Ask the person to correct it. */
+  OTP_DESTINATION_INVALID: { status: 400, message: "The phone number or e-mail address is not valid" },
+  /** Too many codes asked for this session or destination; `Retry-After` says when to try again. */
+  OTP_RATE_LIMITED: { status: 429, message: "Too many codes requested; try again later" },
+  /** No code is pending for this step: ask for one first (or the last one was already used). */
+  OTP_NOT_REQUESTED: { status: 409, message: "No code is pending; request a new one" },
+  /** The code is wrong; the message says how many tries are left. */
+  OTP_CODE_WRONG: { status: 400, message: "The code is not correct" },
+  /** The code is too old; request a new one. */
+  OTP_CODE_EXPIRED: { status: 410, message: "The code has expired; request a new one" },
+  /** Too many wrong codes: this code is locked; request a new one (within the rate limit). */
+  OTP_LOCKED: { status: 423, message: "Too many wrong codes; request a new one" },
+  /** No delivery channel is configured for this kind of code (no SMTP server / SMS provider). */
+  OTP_CHANNEL_UNAVAILABLE: { status: 503, message: "Codes cannot be sent this way at the moment" },
+  /** The code could not be handed to the SMTP server / SMS provider. Retry later. */
+  OTP_DELIVERY_FAILED: { status: 502, message: "The code could not be sent; try again" },
+  /** The geolocation step's body is malformed; the message names the field. */
+  GEOLOCATION_INVALID: { status: 400, message: "The position is not valid" },
+  /** KYB company data failed its checks; the message names the field. */
+  COMPANY_DATA_INVALID: { status: 400, message: "The company data is not valid" },
+  /** The beneficiaries list failed its checks; the message names the person and field. */
+  BENEFICIARIES_INVALID: { status: 400, message: "The list of beneficiaries is not valid" },
+});
+
 export const INTERNAL_ERRORS = defineErrorCodes({
   /** An unexpected fault. The response carries a request id for the logs; nothing is leaked. */
   INTERNAL: { status: 500, message: "Internal error" },
@@ -118,6 +152,7 @@ export const ERROR_CODES = {
   ...CALLBACK_ERRORS,
   ...MEDIA_ERRORS,
   ...DASHBOARD_ERRORS,
+  ...STEP_ERRORS,
   ...INTERNAL_ERRORS,
 } as const;
 

@@ -48,9 +48,47 @@ export interface SessionVerification {
   suggested?: Record<string, unknown>;
   trustedDatabaseRecord?: unknown;
   screeningMatches?: { score: number; name: string; personId: string; reviewStatus: string }[];
+  /** Verified by a one-time code (phone-number / email steps); lands in `person.phone` / `person.email`. */
+  contact?: { email?: string; phone?: string };
+  /** Where the latest code of each channel was sent (not in the result; becomes `contact` once verified). */
+  pendingContact?: { email?: string; sms?: string };
+  /** The geolocation step's record (our extension `geolocation` in the result). */
+  geolocation?: Record<string, unknown>;
+  /** KYB: the company-data step's fields and registration document media ids. */
+  company?: { fields: Record<string, string>; documents: string[] };
+  /** KYB: the beneficiaries and their child sessions, progress refreshed from the children. */
+  beneficiaries?: BeneficiaryResult[];
+  /** The language the person chose in a language step. */
+  language?: string;
   /** Our extension: every reason code the decision engine raised, and the signals behind it. */
   reasonCodes?: string[];
   signals?: Record<string, unknown>;
+}
+
+/** One beneficial owner or director of a KYB session, with the child KYC session verifying them. */
+export interface BeneficiaryResult {
+  id: string;
+  first_name: string;
+  last_name: string;
+  roles: string[];
+  share: number | null;
+  email: string | null;
+  phone: string | null;
+  required: boolean;
+  /** The child session (`parent_session_id` = this session). */
+  session_token: string;
+  /** The child's status (`in_progress` until it finishes) and its result once final. */
+  status: string;
+  link_sent_via: "email" | "sms" | null;
+  /** Why the link could not be sent (an error code); the representative may resend. */
+  link_error?: string;
+  result: {
+    result: string;
+    similarity: number;
+    live: boolean;
+    reject_reason: RejectReason;
+    person: Record<string, PersonValue>;
+  } | null;
 }
 
 export interface TechnicalDetails {
@@ -81,6 +119,10 @@ export interface SessionResult {
   /** Our extensions, additive: the session token and the decision's reason codes. */
   session_token: string;
   reason_codes: string[];
+  /** Extensions present only when the session has those steps: KYB company data and beneficiaries, position. */
+  company_data?: { fields: Record<string, string>; documents: string[] };
+  beneficiaries?: BeneficiaryResult[];
+  geolocation?: Record<string, unknown>;
 }
 
 export interface ResultSource {
@@ -94,7 +136,12 @@ export interface ResultSource {
 
 export function buildSessionResult(s: ResultSource): SessionResult {
   const v = s.verification;
-  const person = v.person ?? {};
+  // Contact values verified by a code win over anything read from a document.
+  const person: Record<string, PersonValue> = {
+    ...(v.person ?? {}),
+    ...(v.contact?.email ? { email: v.contact.email } : {}),
+    ...(v.contact?.phone ? { phone: v.contact.phone } : {}),
+  };
   const first = typeof person.first_name === "string" ? person.first_name : "";
   const last = typeof person.last_name === "string" ? person.last_name : "";
   return {
@@ -122,6 +169,9 @@ export function buildSessionResult(s: ResultSource): SessionResult {
     screeningMatches: v.screeningMatches ?? [],
     session_token: s.token,
     reason_codes: v.reasonCodes ?? [],
+    ...(v.company ? { company_data: v.company } : {}),
+    ...(v.beneficiaries ? { beneficiaries: v.beneficiaries } : {}),
+    ...(v.geolocation ? { geolocation: v.geolocation } : {}),
   };
 }
 

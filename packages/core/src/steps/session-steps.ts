@@ -7,6 +7,7 @@
 import { AppError } from "../errors/index.ts";
 import type { TSessionFlags } from "../flags/session-flags.ts";
 import { allowedDocumentTypes } from "../flags/session-flags.ts";
+import { validateStepDefinition } from "./step-catalogue.ts";
 
 export const KNOWN_STEP_TYPES = [
   "agreement",
@@ -59,7 +60,9 @@ export function parseSteps(input: unknown): SessionStep[] {
     if (!isRecord(flags))
       throw new AppError("STEP_INVALID", { message: `step ${i}: flags must be an object` });
     const type = TYPE_ALIASES[rawType] ?? rawType;
-    return { ...raw, type, flags };
+    const step = { ...raw, type, flags };
+    validateStepDefinition(step, i);
+    return step;
   });
 }
 
