@@ -22,10 +22,10 @@ import { createTranslator, type Language, pickLanguage, type Translate } from ".
 import { renderCapture } from "./steps/render-capture.ts";
 import { renderChooseDocument } from "./steps/render-choose-document.ts";
 import { renderConsent } from "./steps/render-consent.ts";
+import { renderInputStep } from "./steps/render-input-step.ts";
 import { renderLiveness } from "./steps/render-liveness.ts";
 import { button, renderMessage } from "./steps/render-message.ts";
 import { renderSwitchDevice } from "./steps/render-switch-device.ts";
-import { renderInputStep } from "./steps/render-input-step.ts";
 import { createStepsApi } from "./steps/steps-api.ts";
 import { h, show } from "./ui/h.ts";
 
