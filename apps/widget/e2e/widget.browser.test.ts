@@ -292,6 +292,14 @@ describe("widget in Chromium", () => {
       await page.waitForTimeout(200);
       await shot(page, "13-liveness-prompt");
       await page.waitForSelector("[data-screen=final-finished]", { timeout: 20_000 });
+      const s = await t.services.sessions.find(token);
+      const kinds = s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind) : [];
+      expect(kinds).toContain("face");
+      // the challenge as a recording: the result API's face-video
+      expect(kinds).toContain("face-video");
+      const clip = s ? await t.services.sessions.getMedia(s, "face-video") : null;
+      expect(clip?.record.contentType).toBe("video/webm");
+      expect(clip?.bytes.length ?? 0).toBeGreaterThan(10_000);
 
       const events = await t.services.sessions.events(token);
       const challenge = events.filter((e) => e.type === "liveness.challenge").at(-1)?.data as
@@ -313,9 +321,6 @@ describe("widget in Chromium", () => {
       }
       const flashTimes = frames.filter((f) => f.phase === "flash").map((f) => f.t);
       expect(Math.max(...flashTimes)).toBeGreaterThan((challenge?.flash.totalMs ?? 0) - 400);
-      const s = await t.services.sessions.find(token);
-      const kinds = s ? (await t.services.sessions.listMedia(s)).map((m) => m.kind) : [];
-      expect(kinds).toContain("face");
       expect(s?.submittedAt).not.toBeNull();
       expect(
         requests.filter((u) => !u.startsWith(base) && !u.startsWith("data:") && !u.startsWith("blob:")),

@@ -249,6 +249,7 @@ async function boot(): Promise<void> {
           sendFrame: (frame, fields) =>
             api.upload("liveness-frame", frame, undefined, fields).then(() => undefined),
           sendFace: (still) => api.upload("face", still).then(() => undefined),
+          sendVideo: (clip) => api.upload("face-video", clip).then(() => undefined),
           onDone: () => dispatch({ type: "captured", kind: "face" }),
         });
         return;

@@ -29,6 +29,8 @@ export interface LivenessOptions {
   tracker: () => Promise<FaceTracker | null>;
   sendFrame: (frame: Blob, fields: Readonly<Record<string, string>>) => Promise<void>;
   sendFace: (still: Blob) => Promise<void>;
+  /** The whole challenge as a short recording (the result API's `face-video`), where the browser can record. */
+  sendVideo: (clip: Blob) => Promise<void>;
   onDone: () => void;
 }
 
@@ -112,6 +114,65 @@ function createUploadQueue(send: (blob: Blob, fields: Readonly<Record<string, st
         });
       }
     },
+  };
+}
+
+/** Recorder formats in order of preference; the server accepts WebM and MP4 (sniffed from the bytes). */
+const VIDEO_TYPES = ["video/webm;codecs=vp8", "video/webm", "video/mp4"];
+/** A recording of the challenge at a modest bit rate: ~10 s stays under ~1 MB. */
+const VIDEO_BITS_PER_SECOND = 600_000;
+const RECORD_WIDTH = 480;
+const RECORD_FPS = 15;
+
+/**
+ * Records the camera while the challenge runs. Returns null where MediaRecorder is missing or refuses
+ * every format: the frames alone still let the server decide, so recording is never a reason to fail.
+ */
+function startRecording(video: HTMLVideoElement): { stop: () => Promise<Blob | null> } | null {
+  const stream = video.srcObject;
+  if (typeof MediaRecorder === "undefined" || !(stream instanceof MediaStream)) return null;
+  const mimeType = VIDEO_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+  const track = stream.getVideoTracks()[0];
+  if (!mimeType || !track) return null;
+  // A scaled-down copy of the camera track: encoding full HD on a phone would starve the frame clock,
+  // and the frames (not the clip) are what the server measures.
+  const copy = track.clone();
+  copy
+    .applyConstraints({ width: { ideal: RECORD_WIDTH }, frameRate: { ideal: RECORD_FPS } })
+    .catch(() => undefined);
+  let recorder: MediaRecorder;
+  try {
+    recorder = new MediaRecorder(new MediaStream([copy]), {
+      mimeType,
+      videoBitsPerSecond: VIDEO_BITS_PER_SECOND,
+    });
+    recorder.start(1000);
+  } catch {
+    copy.stop();
+    return null;
+  }
+  const chunks: Blob[] = [];
+  recorder.addEventListener("dataavailable", (e) => {
+    if (e.data.size > 0) chunks.push(e.data);
+  });
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        if (recorder.state === "inactive") {
+          copy.stop();
+          resolve(chunks.length > 0 ? new Blob(chunks, { type: mimeType }) : null);
+          return;
+        }
+        recorder.addEventListener(
+          "stop",
+          () => {
+            copy.stop();
+            resolve(chunks.length > 0 ? new Blob(chunks, { type: mimeType.split(";")[0] }) : null);
+          },
+          { once: true },
+        );
+        recorder.stop();
+      }),
   };
 }
 
@@ -247,6 +308,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     camera = opened.camera;
     const layer = overlay;
     const queue = createUploadQueue(o.sendFrame);
+    const recording = startRecording(video);
     instruction.textContent = t("livenessHoldStill");
     layer.dataset.tracking = tracker ? "on" : "off";
     await phase(
@@ -303,6 +365,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     await tracking;
     if (disposed || !camera) return;
     const still = await grab(camera.video, 1280, 0.92);
+    const clip = await (recording?.stop() ?? Promise.resolve(null));
     release();
     const bar = h("progress", { max: "100", value: "0" });
     const label = h("p", { role: "status" }, t("uploading", { percent: 0 }));
@@ -322,6 +385,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
         bar.value = percent;
         label.textContent = t("uploading", { percent });
       });
+      if (clip) await o.sendVideo(clip);
       await o.sendFace(still);
     } catch {
       if (!disposed) failed();
