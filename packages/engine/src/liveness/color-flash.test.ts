@@ -106,7 +106,36 @@ describe("checkFlashResponse", () => {
     expect(r.correlation).toBeGreaterThan(0.8);
     expect(r.globalRatio).not.toBeNull();
     expect(r.globalRatio ?? 0).toBeGreaterThan(0.6);
+    expect(r.reasons.join()).toContain("background changed colour");
     expect(r.passed).toBe(false);
+  });
+
+  it("rejects a global tint over a pale background that clips under the tint, and accepts the genuine response there", async () => {
+    // deepface img15: bright background; before the per-clip pixel set, the clipped background
+    // dropped out of the tinted frames and the tint passed as a face reflection.
+    const key = "faces/deepface/img15.jpg";
+    const box = loadFaceFixtures()[key]?.box;
+    if (!box) throw new Error(`no face box for ${key}`);
+    const image = await loadFixtureImage(key);
+    const challenge = challengeFor(600);
+    const attack = checkFlashResponse({
+      challenge,
+      frames: await renderFlashResponse(image, box, challenge, seededRandom(6), {
+        width: 140,
+        mode: "global",
+      }),
+    });
+    expect(attack.globalRatio ?? 0).toBeGreaterThan(0.3);
+    expect(attack.passed).toBe(false);
+    const genuine = checkFlashResponse({
+      challenge,
+      frames: await renderFlashResponse(image, box, challenge, seededRandom(7), {
+        width: 140,
+        strength: 0.12,
+      }),
+    });
+    expect(genuine.reasons).toEqual([]);
+    expect(genuine.globalRatio ?? 0).toBeLessThan(0.2);
   });
 
   it("fails closed with too few frames", () => {

@@ -79,7 +79,10 @@ export interface FlashCheckOptions {
   readonly minCorrelation?: number;
   /** Minimum fitted chroma gain (rg-chromaticity per unit tint): rejects "no visible response". @default 0.01 */
   readonly minGain?: number;
-  /** Largest background/face gain ratio still counted as face-localised. @default 0.6 */
+  /**
+   * Largest background/face gain ratio still counted as face-localised. Simulated genuine
+   * responses reached 0.17, global tints 0.39 (pale clipped backgrounds) to 1.15. @default 0.3
+   */
   readonly maxGlobalRatio?: number;
   /**
    * Colours whose measured shift must point closest to the expected (skin-weighted) colour. In
@@ -139,8 +142,30 @@ interface RegionChroma {
   background: Vec3 | null;
 }
 
-/** Mean rgb-chromaticity of well-exposed pixels in the face centre and in a background ring. */
-export function measureChroma(image: RgbImage, face: FaceBox): RegionChroma {
+/**
+ * Pixels usable for chroma in every frame of a clip: not too dark and not blown out in the
+ * reference (lead-in) frame. Fixing the set per clip matters: with a per-frame test, a bright
+ * background pushed into clipping by a tinted frame drops out of exactly the frames that carry
+ * the tint, which hid global tints on pale backgrounds.
+ */
+export function eligiblePixels(image: RgbImage): Uint8Array {
+  const n = image.width * image.height;
+  const ok = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    const r = image.data[3 * p] ?? 0;
+    const g = image.data[3 * p + 1] ?? 0;
+    const b = image.data[3 * p + 2] ?? 0;
+    ok[p] = r + g + b >= 60 && Math.max(r, g, b) <= 250 ? 1 : 0;
+  }
+  return ok;
+}
+
+/**
+ * Mean rgb-chromaticity of well-exposed pixels in the face centre and in a background ring.
+ * `eligible` (from {@link eligiblePixels} on a reference frame of the same size) fixes which
+ * pixels count; without it each frame is screened on its own.
+ */
+export function measureChroma(image: RgbImage, face: FaceBox, eligible?: Uint8Array): RegionChroma {
   const cx = face.x + face.width / 2;
   const cy = face.y + face.height / 2;
   const acc = { face: [0, 0, 0, 0], bg: [0, 0, 0, 0] };
@@ -154,12 +179,13 @@ export function measureChroma(image: RgbImage, face: FaceBox): RegionChroma {
       // head's half-size and not below the chin (the torso is as close to the screen as the face).
       const target = r2 < 0.45 ? acc.face : r2 > 4 && dy < 1.2 ? acc.bg : null;
       if (!target) continue;
-      const i = 3 * (y * image.width + x);
+      const p = y * image.width + x;
+      const i = 3 * p;
       const r = image.data[i] ?? 0;
       const g = image.data[i + 1] ?? 0;
       const b = image.data[i + 2] ?? 0;
       const s = r + g + b;
-      if (s < 60 || Math.max(r, g, b) > 250) continue;
+      if (eligible ? eligible[p] !== 1 || s <= 0 : s < 60 || Math.max(r, g, b) > 250) continue;
       target[0] = (target[0] ?? 0) + r / s;
       target[1] = (target[1] ?? 0) + g / s;
       target[2] = (target[2] ?? 0) + b / s;
@@ -265,10 +291,28 @@ export function checkFlashResponse(input: {
   const settle = o.settleMs ?? 60;
   const minCorrelation = o.minCorrelation ?? 0.75;
   const minGain = o.minGain ?? 0.01;
-  const maxGlobalRatio = o.maxGlobalRatio ?? 0.6;
-  const measured = frames
-    .map((f) => ({ t: f.t, ...measureChroma(f.image, f.face) }))
-    .sort((a, b) => a.t - b.t);
+  const maxGlobalRatio = o.maxGlobalRatio ?? 0.3;
+  const sortedFrames = [...frames].sort((a, b) => a.t - b.t);
+  const ref = sortedFrames.find((f) => f.t < challenge.leadInMs) ?? sortedFrames[0];
+  const sameSize = (f: FlashFrame): boolean =>
+    ref !== undefined && f.image.width === ref.image.width && f.image.height === ref.image.height;
+  const refSet = ref ? eligiblePixels(ref.image) : undefined;
+  // Strict set: well exposed in every frame, so no frame's tint pushes a pixel into clipping
+  // (clipping compresses a tinted bright background's response and made global tints look local).
+  const allSet = refSet ? Uint8Array.from(refSet) : undefined;
+  for (const f of sortedFrames) {
+    if (!allSet || f === ref || !sameSize(f)) continue;
+    const ok = eligiblePixels(f.image);
+    for (let p = 0; p < allSet.length; p++) allSet[p] = (allSet[p] ?? 0) & (ok[p] ?? 0);
+  }
+  const measureWith = (set: Uint8Array | undefined) =>
+    sortedFrames.map((f) => ({ t: f.t, ...measureChroma(f.image, f.face, sameSize(f) ? set : undefined) }));
+  let measured = measureWith(allSet);
+  const faces = measured.filter((m) => m.face !== null).length;
+  const strictSet = faces >= 8 && measured.filter((m) => m.background !== null).length >= 0.8 * faces;
+  // A pale background that clips under the tint leaves no strict pixels: fall back to the
+  // reference frame's set (the background's response is then understated, hence the low threshold).
+  if (!strictSet) measured = measureWith(refSet);
   const usable = measured.filter((m): m is typeof m & { face: Vec3 } => m.face !== null);
   const times = usable.map((m) => m.t);
   const values = usable.map((m) => m.face);

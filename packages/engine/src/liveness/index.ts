@@ -35,6 +35,7 @@ export { decodeRgb } from "./image-ops.ts";
 export type { FaceBox, Point, RandomSource, RgbImage, SignalResult } from "./liveness-types.ts";
 export {
   assessPresentation,
+  flatSheetSignal,
   frameEdgeSignal,
   type LandmarkFrame,
   type ModelLivenessScores,

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type FixtureEntry, loadFaceFixtures, loadFixtureImage, REAL_SPOOF } from "./eval-data.ts";
 import { fft1d } from "./fft.ts";
 import { applyH, fitHomography, type Mat3 } from "./homography.ts";
-import type { FaceBox, Point, RgbImage } from "./liveness-types.ts";
+import type { FaceBox, Point, RgbImage, SignalResult } from "./liveness-types.ts";
 import {
   assessPresentation,
+  flatSheetSignal,
   type LandmarkFrame,
   modelAdvisorySignal,
   planarMotionSignal,
@@ -119,10 +120,30 @@ describe("assessPresentation on captures", () => {
     expect(a.gatingSignals).toContain("frame-edges");
   });
 
-  it("known gap: misses the real print held close (one paper edge, no resolved halftone)", () => {
+  it("catches the real print held close by a pale face beside a straight paper edge", () => {
     const f = fixture(REAL_SPOOF.print);
     const a = assessPresentation({ image: image(REAL_SPOOF.print), face: f.box, model: f.human });
-    expect(a.attackLikely).toBe(false);
+    expect(a.attackLikely).toBe(true);
+    expect(a.gatingSignals).toEqual(["flat-sheet"]);
+  });
+
+  it("flat-sheet needs both cues: a pale face alone or a straight edge alone does not fire", () => {
+    const sig = (name: string, detail: SignalResult["detail"]): SignalResult => ({
+      name,
+      status: "measured",
+      score: 0,
+      threshold: 0.5,
+      gate: false,
+      fired: false,
+      detail,
+    });
+    const pale = sig("tonal-range", { meanSaturation: 0.15 });
+    const vivid = sig("tonal-range", { meanSaturation: 0.3 });
+    const edge = sig("frame-edges", { topCoverage: 1, leftCoverage: 0.2 });
+    const noEdge = sig("frame-edges", { topCoverage: 0.6, leftCoverage: 0.5 });
+    expect(flatSheetSignal(pale, edge).fired).toBe(true);
+    expect(flatSheetSignal(pale, noEdge).fired).toBe(false);
+    expect(flatSheetSignal(vivid, edge).fired).toBe(false);
   });
 
   it("flags synthetic print and screen attacks made from genuine images", async () => {

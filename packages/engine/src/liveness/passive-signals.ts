@@ -15,6 +15,10 @@
  * - planar-motion (gate, multi-frame only): homography residual of a head turn's landmarks.
  *   Foreman windows ≥ 0.096 inter-ocular distances, threshold 0.07; photos swung ±25–30° stay
  *   ≤ 0.059 (generator landmarks) and 0.015–0.029 (face-engine landmarks on rendered frames).
+ * - flat-sheet (gate): washed-out face (saturation < 0.2) together with a straight edge covering
+ *   ≥ 95 % of one side of the face. Fired on the real print (F1: 0.177, top edge 1.0; score 0.76)
+ *   and the real tablet replay, on no genuine capture (lowest genuine saturation 0.23; 16/127
+ *   have a full straight edge, none with a pale face). One real print is evidence, not validation.
  * - print-halftone (advisory): chroma spectral peak; genuine MJPEG frames reach 1.33 against a
  *   threshold of 1.45, too close to gate.
  * - tonal-range (advisory): face saturation; fires on both real attacks and no genuine capture,
@@ -152,6 +156,52 @@ function anisotropy(src: readonly Point[], dst: readonly Point[]): number {
   return s2 > 0 ? s1 / s2 - 1 : 0;
 }
 
+/** Saturation (tonal-range) below which the flat-sheet signal's first cue holds. */
+const SHEET_SATURATION = 0.2;
+/** Coverage of the face-side segment a straight sheet/device edge must reach. */
+const SHEET_EDGE_COVERAGE = 0.95;
+
+/**
+ * A flat sheet or screen held in front of the camera: two cues that are each common alone
+ * but did not co-occur on any genuine capture in eval-liveness.ts: a washed-out face (mean
+ * saturation < 0.2; genuine min 0.23) AND a straight edge alongside the face covering ≥ 95 % of
+ * its side (a paper edge or bezel; 16/127 genuine captures have one, from doors and windows).
+ * Reads the two signals' details, so it costs nothing extra. Score: the weaker cue's logistic.
+ */
+export function flatSheetSignal(tonal: SignalResult, edges: SignalResult): SignalResult {
+  const sat = tonal.detail.meanSaturation;
+  const covs = ["left", "right", "top", "bottom"].map((s) => edges.detail[`${s}Coverage`]);
+  const cov = Math.max(...covs.map((c) => (typeof c === "number" ? c : 0)));
+  if (tonal.status !== "measured" || edges.status !== "measured" || typeof sat !== "number") {
+    return {
+      name: "flat-sheet",
+      status: "not-applicable",
+      score: 0,
+      threshold: 0.5,
+      gate: true,
+      fired: false,
+      detail: { reason: "tonal range or frame edges not measured" },
+    };
+  }
+  const satCue = logistic((SHEET_SATURATION - sat) / 0.02);
+  const edgeCue = logistic((cov - SHEET_EDGE_COVERAGE) / 0.01);
+  const score = Math.min(satCue, edgeCue);
+  return {
+    name: "flat-sheet",
+    status: "measured",
+    score: Math.round(score * 1000) / 1000,
+    threshold: 0.5,
+    gate: true,
+    fired: score >= 0.5,
+    detail: {
+      meanSaturation: sat,
+      saturationThreshold: SHEET_SATURATION,
+      bestSideCoverage: Math.round(cov * 1000) / 1000,
+      coverageThreshold: SHEET_EDGE_COVERAGE,
+    },
+  };
+}
+
 /** Human's per-face numbers: `real` from its antispoof model, `live` from its liveness model. */
 export interface ModelLivenessScores {
   readonly real?: number;
@@ -208,11 +258,14 @@ export interface PresentationAssessment {
 
 /** Runs every passive signal on one capture (plus optional motion frames and model scores). */
 export function assessPresentation(input: PresentationInput): PresentationAssessment {
+  const edges = frameEdgeSignal(input.image, input.face);
+  const tonal = tonalRangeSignal(input.image, input.face);
   const signals: SignalResult[] = [
     screenMoireSignal(input.image, input.face),
     printHalftoneSignal(input.image, input.face),
-    frameEdgeSignal(input.image, input.face),
-    tonalRangeSignal(input.image, input.face),
+    edges,
+    tonal,
+    flatSheetSignal(tonal, edges),
     planarMotionSignal(input.motion ?? []),
     modelAdvisorySignal(input.model),
   ];
