@@ -1,0 +1,33 @@
+# Verimat: one image for every role (`serve`, `worker`, or both by default).
+#   docker build -t verimat .
+#   docker run -p 8080:8080 -v verimat-data:/data verimat            # single process on SQLite
+#   docker compose up                                                 # the production shape (compose.yaml)
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Toolchain for native modules that have no prebuilt binary for this platform (better-sqlite3).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY . .
+# npm ci runs `prepare` (scripts/build.mjs: server bundle + widget build); then drop dev dependencies.
+RUN npm ci --no-audit --no-fund \
+ && node scripts/build.mjs \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    PORT=8080 \
+    HOST=0.0.0.0
+COPY --from=build --chown=root:root /app /app
+# The app's files stay root-owned and read-only to the service user; it writes only to /data.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "apps/server/bin/verimat.js"]
+CMD ["start"]
