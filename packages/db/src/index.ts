@@ -6,6 +6,7 @@ export * from "./repositories/capture-analysis-repository.ts";
 export * from "./repositories/company-repository.ts";
 export * from "./repositories/configuration-repository.ts";
 export { createRepositories, type Repositories } from "./repositories/create-repositories.ts";
+export { immutableJson } from "./repositories/json-column.ts";
 export * from "./repositories/dashboard-repository.ts";
 export * from "./repositories/job-repository.ts";
 export * from "./repositories/media-repository.ts";

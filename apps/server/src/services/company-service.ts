@@ -111,16 +111,17 @@ export function createCompanyService(deps: CompanyServiceDeps) {
     /** The company owning an active key, or null. */
     async authenticate(companyKey: string): Promise<CompanyRecord | null> {
       if (companyKey.length === 0 || companyKey.length > 200) return null;
-      const hash = hashApiKey(companyKey);
       const now = clock.now();
-      const hit = authCache.get(hash);
+      // Keyed by the presented key, so a hit costs no hashing (begin/ is throughput-bound); the map
+      // lives only in this process' memory, as the key of the request being served does.
+      const hit = authCache.get(companyKey);
       if (hit && hit.until > now) return hit.company;
-      const company = await companies.findByApiKeyHash(hash);
+      const company = await companies.findByApiKeyHash(hashApiKey(companyKey));
       if (company && authCacheMs > 0) {
         if (authCache.size >= 10_000) authCache.clear();
-        authCache.set(hash, { company, until: now + authCacheMs });
+        authCache.set(companyKey, { company, until: now + authCacheMs });
       } else {
-        authCache.delete(hash);
+        authCache.delete(companyKey);
       }
       return company;
     },

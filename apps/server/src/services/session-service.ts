@@ -37,6 +37,7 @@ import {
 import type { LivenessChallenge } from "@verimat/engine";
 import type { MediaStore } from "@verimat/media";
 import type { Kysely } from "kysely";
+import { createBeginPlans } from "./begin-plans.ts";
 
 export interface BeginInput {
   flags?: unknown;
@@ -89,6 +90,7 @@ export function createSessionService(deps: SessionServiceDeps) {
   const repos = createRepositories(db);
   // Small early flushes: answers trickle out while later requests are read (see write-batcher.ts).
   const { bulkInsert } = deps;
+  const beginPlans = createBeginPlans();
   const insertSession = createWriteBatcher<SessionRecord>(
     (list) => (bulkInsert ? bulkInsert("sessions", list.map(sessionRow)) : repos.sessions.insertMany(list)),
     { flushAt: 16 },
@@ -197,8 +199,10 @@ export function createSessionService(deps: SessionServiceDeps) {
     mediaPrefix,
 
     async begin(company: CompanyRecord, input: BeginInput): Promise<string> {
-      const requestFlags = parseFlags(input.flags);
-      const requestSteps = parseSteps(input.steps);
+      // Without a saved configuration the whole plan is the request's own, remembered per distinct input.
+      const plan = input.configId === undefined ? beginPlans.plan(input.flags, input.steps) : null;
+      const requestFlags = plan ? plan.flags : parseFlags(input.flags);
+      const requestSteps = plan ? plan.steps : parseSteps(input.steps);
       let configFlags = {};
       let steps = requestSteps;
       let configId: string | null = null;
@@ -219,8 +223,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (!parent) throw new AppError("PARENT_SESSION_NOT_FOUND");
       }
       // Request flags override the saved configuration's flags one by one.
-      const flags = { ...configFlags, ...requestFlags };
-      const effective = effectiveSteps(flags, steps);
+      const flags = plan ? plan.flags : { ...configFlags, ...requestFlags };
+      const effective = plan ? plan.effective : effectiveSteps(flags, steps);
       const now = clock.now();
       const token = randomToken();
       const record: SessionRecord = {
