@@ -4,10 +4,10 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { type Clock, createSecretBox } from "@verimat/core";
+import { type Clock, createKeyringSecretBox, createMasterKeyring, type MasterKeyring } from "@verimat/core";
 import { createDashboardRepository, createRepositories, type DatabaseHandle } from "@verimat/db";
 import { createDbJobQueue, type WorkQueue } from "@verimat/jobs";
-import type { MediaStore } from "@verimat/media";
+import { createEncryptedMediaStore, type MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
@@ -27,13 +27,17 @@ import { createCompanyService } from "./services/company-service.ts";
 import { createConfigurationService } from "./services/configuration-service.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { createSessionService } from "./services/session-service.ts";
+import { createVault } from "./services/vault.ts";
 
 export interface AppDeps {
   config: Readonly<Config>;
   database: DatabaseHandle;
   media: MediaStore;
   clock: Clock;
+  /** The active master key (seals new secrets, keys derived values). */
   masterKey: Buffer;
+  /** Every configured master key, the active one first (rotation); default: just `masterKey`. */
+  masterKeys?: MasterKeyring;
   rateLimiter?: RateLimiter;
   /** Background jobs; defaults to the durable job table in the same database (BullMQ with Redis). */
   jobs?: WorkQueue;
@@ -62,7 +66,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, clock } = deps;
-  const secretBox = createSecretBox(deps.masterKey);
+  const masterKeys = deps.masterKeys ?? createMasterKeyring([deps.masterKey]);
+  const secretBox = createKeyringSecretBox(masterKeys);
+  // Encryption at rest: personal fields and media are sealed under per-session keys (services/vault.ts).
+  const vault = createVault({ db: deps.database.db, masterKeys, clock });
+  const media = createEncryptedMediaStore(deps.media, vault.mediaKeyring);
   const repos = createRepositories(deps.database.db);
   const configurations = createConfigurationService({ configurations: repos.configurations, clock });
   const companies = createCompanyService({
@@ -73,7 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const sessions = createSessionService({
     db: deps.database.db,
     bulkInsert: deps.database.bulkInsert,
-    media: deps.media,
+    media,
+    vault,
     clock,
     idleMs: config.sessionIdleMs,
     // Late-bound: the callback service needs the job queue built below.

@@ -26,6 +26,8 @@ import {
 import { compareCommand, readDocumentCommand } from "./cli/engine-commands.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
+import { keyStatus, rotateMasterKey } from "./services/key-rotation.ts";
+import { createVault } from "./services/vault.ts";
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -107,6 +109,38 @@ callback
   .description('enqueue a "ping" event to the company\'s callback URL')
   .requiredOption("--company <id>", "company id")
   .action((opts: { company: string }) => withCallbacks((c) => testCallbackCommand(c, opts)));
+
+const keys = program
+  .command("keys")
+  .description("encryption at rest: master-key rotation and company data keys");
+keys
+  .command("status")
+  .description("company keys per master key id, and whether a rotation is complete")
+  .action(() =>
+    withRuntime((rt) => keyStatus({ db: rt.database.db, masterKeys: rt.masterKeys, clock: rt.clock })),
+  );
+keys
+  .command("rotate")
+  .description(
+    "re-wrap company keys and re-seal secrets under the first MASTER_KEYS key (safe while serving)",
+  )
+  .action(() =>
+    withRuntime((rt) => rotateMasterKey({ db: rt.database.db, masterKeys: rt.masterKeys, clock: rt.clock })),
+  );
+keys
+  .command("rotate-company")
+  .description("start a new data-key version for a company (new sessions use it; older ones keep theirs)")
+  .requiredOption("--company <id>", "company id")
+  .action((opts: { company: string }) =>
+    withRuntime(async (rt) => ({
+      company_id: opts.company,
+      data_key_version: await createVault({
+        db: rt.database.db,
+        masterKeys: rt.masterKeys,
+        clock: rt.clock,
+      }).rotateCompanyDataKey(opts.company),
+    })),
+  );
 
 const config = program.command("config").description("saved session configurations (config_id)");
 config

@@ -29,6 +29,13 @@ const ZEnv = z.object({
   HMAC_TIMESTAMP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
   /** base64 of 32 bytes; seals stored secrets. Absent: generated once into DATA_DIR/master.key. */
   MASTER_KEY: z.string().optional(),
+  /**
+   * Master keys for a rotation: comma-separated base64 keys (each optionally "label:"-prefixed), the
+   * first one active, the others still accepted to unwrap older keys until `verimat keys rotate` ran.
+   */
+  MASTER_KEYS: z.string().optional(),
+  /** Minutes between retention sweeps (companies' retentionDays). */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Redis for the job queues (BullMQ) and shared rate limits; absent: the database job table, in-memory limits. */
   REDIS_URL: z
     .string()
@@ -93,6 +100,9 @@ export interface Config {
   sessionIdleMs: number;
   hmacTimestampWindowMs: number;
   masterKey: string | undefined;
+  /** MASTER_KEYS split: base64 keys, the active one first (empty when not set). */
+  masterKeys: string[];
+  retentionSweepMs: number;
   demo: boolean;
   trustProxy: boolean;
   dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
@@ -144,6 +154,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     hmacTimestampWindowMs: e.HMAC_TIMESTAMP_WINDOW_SECONDS * 1_000,
     masterKey: e.MASTER_KEY,
+    masterKeys: (e.MASTER_KEYS ?? "")
+      .split(",")
+      .map((k) => k.trim().replace(/^[^:]*:/, ""))
+      .filter((k) => k.length > 0),
+    retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
     dashboard: {

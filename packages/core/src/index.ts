@@ -1,6 +1,7 @@
 export * from "./clock.ts";
 export * from "./crypto/hash-key.ts";
 export * from "./crypto/hmac-signature.ts";
+export * from "./crypto/key-hierarchy.ts";
 export * from "./crypto/random-token.ts";
 export * from "./crypto/secret-box.ts";
 export * from "./errors/index.ts";

@@ -180,7 +180,50 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+/** Encryption at rest (migration 0006). */
+export interface CompanyKeysTable {
+  company_id: string;
+  purpose: string;
+  version: number;
+  master_key_id: string;
+  wrapped: string;
+  created_at: number;
+}
+
+export interface SessionKeysTable {
+  session_token: string;
+  company_id: string;
+  data_key_version: number;
+  wrapped: string;
+  created_at: number;
+}
+
+export interface SessionSearchTable {
+  session_token: string;
+  company_id: string;
+  field: string;
+  digest: string;
+}
+
+/** One-time codes of the phone-number / email steps (migration 0007); only an HMAC of the code. */
+export interface OtpCodesTable {
+  id: string;
+  session_token: string;
+  channel: string;
+  destination: string;
+  destination_hash: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
+  otp_codes: OtpCodesTable;
+  company_keys: CompanyKeysTable;
+  session_keys: SessionKeysTable;
+  session_search: SessionSearchTable;
   callback_events: CallbackEventsTable;
   callback_attempts: CallbackAttemptsTable;
   callback_secrets: CallbackSecretsTable;

@@ -10,5 +10,6 @@ export { immutableJson } from "./repositories/json-column.ts";
 export * from "./repositories/dashboard-repository.ts";
 export * from "./repositories/job-repository.ts";
 export * from "./repositories/media-repository.ts";
+export * from "./repositories/key-repository.ts";
 export * from "./repositories/session-event-repository.ts";
 export * from "./repositories/session-repository.ts";

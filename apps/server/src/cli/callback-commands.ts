@@ -4,7 +4,7 @@
  * CLI only writes events and jobs to the shared queue.
  * @module
  */
-import { createSecretBox } from "@verimat/core";
+import { createKeyringSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
 import { createDbJobQueue, type JobQueue } from "@verimat/jobs";
 import { type CallbackService, createCallbackService } from "../callbacks/index.ts";
@@ -20,7 +20,7 @@ export function callbackServiceFor(
     db: runtime.database.db,
     jobs:
       jobs ?? createDbJobQueue({ jobs: createRepositories(runtime.database.db).jobs, clock: runtime.clock }),
-    secretBox: createSecretBox(runtime.masterKey),
+    secretBox: createKeyringSecretBox(runtime.masterKeys),
     clock: runtime.clock,
     allowPrivate: config.allowPrivateCallbacks,
     timeoutMs: config.callbackTimeoutMs,

@@ -1,4 +1,4 @@
-import { createSecretBox } from "@verimat/core";
+import { createKeyringSecretBox } from "@verimat/core";
 import { createRepositories } from "@verimat/db";
 import { loadConfig } from "../config.ts";
 import type { Runtime } from "../runtime.ts";
@@ -13,7 +13,7 @@ import { callbackServiceFor, signingSecretAfterUrlSet } from "./callback-command
 export function companyServiceFor(runtime: Runtime) {
   return createCompanyService({
     companies: createRepositories(runtime.database.db).companies,
-    secretBox: createSecretBox(runtime.masterKey),
+    secretBox: createKeyringSecretBox(runtime.masterKeys),
     clock: runtime.clock,
   });
 }

@@ -26,6 +26,7 @@ import {
 } from "@verimat/core";
 import {
   type CompanyRecord,
+  createKeyRepository,
   createRepositories,
   type Database,
   type DatabaseHandle,
@@ -36,8 +37,9 @@ import {
 } from "@verimat/db";
 import type { LivenessChallenge } from "@verimat/engine";
 import type { MediaStore } from "@verimat/media";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { createBeginPlans } from "./begin-plans.ts";
+import type { Vault } from "./vault.ts";
 
 export interface BeginInput {
   flags?: unknown;
@@ -56,6 +58,9 @@ export const MEDIA_KINDS = [
   "face-document",
   "general-document",
   "liveness-frame",
+  // Step catalogue: files answering questionnaire questions, KYB registration documents.
+  "questionnaire-file",
+  "company-document",
 ] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
@@ -80,14 +85,23 @@ export interface SessionServiceDeps {
   media: MediaStore;
   clock: Clock;
   idleMs: number;
+  /** Encryption at rest: seals personal fields; `media` must be the encrypted store over it. */
+  vault: Vault;
   /** Session events for callbacks: created, opened, step.completed, completed, expired, reviewed, deleted… */
   events?: SessionEventSink;
 }
 
 export function createSessionService(deps: SessionServiceDeps) {
-  const { db, media, clock, idleMs } = deps;
+  const { db, media, clock, idleMs, vault } = deps;
   const emit: SessionEventSink = deps.events ?? (async () => undefined);
   const repos = createRepositories(db);
+  const keyRepo = createKeyRepository(db);
+  /** A stored record with its sealed fields opened: what every caller outside this module sees. */
+  const reveal = (s: SessionRecord) => vault.openSession(s);
+  const findOpen = async (token: string) => {
+    const s = await repos.sessions.find(token);
+    return s ? reveal(s) : null;
+  };
   // Small early flushes: answers trickle out while later requests are read (see write-batcher.ts).
   const { bulkInsert } = deps;
   const beginPlans = createBeginPlans();
@@ -95,6 +109,9 @@ export function createSessionService(deps: SessionServiceDeps) {
     (list) => (bulkInsert ? bulkInsert("sessions", list.map(sessionRow)) : repos.sessions.insertMany(list)),
     { flushAt: 16 },
   );
+
+  /** Called after every applied state change (KYB parents follow their children's decisions). */
+  const transitionListeners: ((s: SessionRecord) => void)[] = [];
 
   function statusOf(s: SessionRecord): SessionStatus {
     if (!isSessionStatus(s.status))
@@ -123,14 +140,19 @@ export function createSessionService(deps: SessionServiceDeps) {
       const from = statusOf(s);
       assertTransition(from, to, actor);
       const now = clock.now();
+      // Sealed before the transaction: on SQLite a key lookup would wait for the transaction's connection.
+      const sealed = await vault.sealPatch(s, patch);
       const full: SessionPatch = {
-        ...patch,
+        ...sealed.patch,
         status: to,
         ...(to !== "in_progress" && !s.completedAt ? { completedAt: now } : {}),
       };
       const applied = await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
         const ok = await r.sessions.update(token, s.version, full, now);
+        if (ok && sealed.search) {
+          await createKeyRepository(trx).replaceSearchDigests(token, s.companyId, sealed.search);
+        }
         if (ok) {
           await r.events.append({
             sessionToken: token,
@@ -149,8 +171,11 @@ export function createSessionService(deps: SessionServiceDeps) {
           status: to,
           data: { from, to, actor },
         });
-        const updated = await repos.sessions.find(token);
-        if (updated) return updated;
+        const updated = await findOpen(token);
+        if (updated) {
+          for (const listener of transitionListeners) listener(updated);
+          return updated;
+        }
       }
     }
     throw new AppError("SESSION_TRANSITION_INVALID", { message: "The session changed concurrently; retry" });
@@ -163,7 +188,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       return await transition(s.token, "expired", "system");
     } catch (err) {
       if (err instanceof AppError && err.code === "SESSION_TRANSITION_INVALID") {
-        return (await repos.sessions.find(s.token)) ?? s;
+        return (await findOpen(s.token)) ?? s;
       }
       throw err;
     }
@@ -194,9 +219,34 @@ export function createSessionService(deps: SessionServiceDeps) {
     return rec;
   }
 
+  /**
+   * Removes the session for good: its media objects, then in one transaction its timeline, jobs,
+   * callback events and the row itself, whose deletion cascades to media rows, capture analyses,
+   * blind-index digests and the session key. Without the key, any copy of the sealed data left
+   * behind (a backup, an object the bucket has not deleted yet) can no longer be opened.
+   */
+  async function deleteSession(s: Pick<SessionRecord, "token" | "companyId">): Promise<void> {
+    await media.deletePrefix(mediaPrefix(s));
+    await db.transaction().execute(async (trx) => {
+      const r = createRepositories(trx);
+      await r.events.deleteBySession(s.token);
+      await trx.deleteFrom("callback_events").where("session_token", "=", s.token).execute();
+      // Job payloads name the session ({"token":…}); tokens are [0-9a-z]{40}, so LIKE needs no escaping.
+      await trx.deleteFrom("jobs").where("payload", "like", `%"token":"${s.token}"%`).execute();
+      await createKeyRepository(trx).deleteSessionKey(s.token);
+      await r.sessions.delete(s.token);
+    });
+    vault.forgetSession(s.token);
+    await emit(s.companyId, { type: "session.deleted", sessionId: s.token, status: "deleted" });
+  }
+
   return {
     transition,
     mediaPrefix,
+    /** Registers a listener for applied state changes; it must not throw (it handles its own errors). */
+    onTransition(listener: (s: SessionRecord) => void): void {
+      transitionListeners.push(listener);
+    },
 
     async begin(company: CompanyRecord, input: BeginInput): Promise<string> {
       // Without a saved configuration the whole plan is the request's own, remembered per distinct input.
@@ -262,14 +312,14 @@ export function createSessionService(deps: SessionServiceDeps) {
     async findForCompany(company: CompanyRecord, token: string): Promise<SessionRecord | null> {
       if (!/^[0-9a-z]{40}$/.test(token)) return null;
       const s = await repos.sessions.findForCompany(company.id, token);
-      return s ? settleExpiry(s) : null;
+      return s ? settleExpiry(await reveal(s)) : null;
     },
 
     /** Any session by token (the widget's view), expiry settled. */
     async find(token: string): Promise<SessionRecord | null> {
       if (!/^[0-9a-z]{40}$/.test(token)) return null;
       const s = await repos.sessions.find(token);
-      return s ? settleExpiry(s) : null;
+      return s ? settleExpiry(await reveal(s)) : null;
     },
 
     buildResult(s: SessionRecord): SessionResult {
@@ -297,14 +347,10 @@ export function createSessionService(deps: SessionServiceDeps) {
         await repos.sessions.touch(s.token, now);
         return { ...s, lastActivityAt: now };
       }
+      const { patch } = await vault.sealPatch(s, { openedAt: now, lastActivityAt: now, technical });
       const opened = await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
-        const applied = await r.sessions.update(
-          s.token,
-          s.version,
-          { openedAt: now, lastActivityAt: now, technical },
-          now,
-        );
+        const applied = await r.sessions.update(s.token, s.version, patch, now);
         if (applied) {
           await r.events.append({
             sessionToken: s.token,
@@ -319,7 +365,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (opened)
         await emit(s.companyId, { type: "session.opened", sessionId: s.token, status: "in_progress" });
       // Applied or not (a concurrent open won), the stored record is the truth.
-      return (await repos.sessions.find(s.token)) ?? s;
+      return (await findOpen(s.token)) ?? s;
     },
 
     async touch(s: SessionRecord): Promise<void> {
@@ -417,7 +463,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         status: "in_progress",
         data: { index, type: step?.type ?? "" },
       });
-      return (await repos.sessions.find(s.token)) ?? s;
+      return (await findOpen(s.token)) ?? s;
     },
 
     /** The person finished every step: from now on the session waits for the decision, and never expires. */
@@ -440,7 +486,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         data: {},
         createdAt: now,
       });
-      return (await repos.sessions.find(s.token)) ?? s;
+      return (await findOpen(s.token)) ?? s;
     },
 
     /** The bytes of one indexed media item (null if the object is gone). */
@@ -456,15 +502,81 @@ export function createSessionService(deps: SessionServiceDeps) {
       return bytes ? { record: rec, bytes } : null;
     },
 
-    /** Removes the session, its media and its timeline for good. */
-    async delete(s: SessionRecord): Promise<void> {
-      await media.deletePrefix(mediaPrefix(s));
-      await db.transaction().execute(async (trx) => {
-        const r = createRepositories(trx);
-        await r.events.deleteBySession(s.token);
-        await r.sessions.delete(s.token);
-      });
-      await emit(s.companyId, { type: "session.deleted", sessionId: s.token, status: "deleted" });
+    delete: deleteSession,
+
+    /**
+     * Opens the sealed fields of a record read straight from the repository (lists, dashboard
+     * queries); records from this service's own methods are already open.
+     */
+    reveal,
+
+    /**
+     * The retention sweep: deletes (as `delete` does) sessions older than their company's
+     * `retentionDays`, oldest first, at most `limit` per call. Safe in several processes (deleting a
+     * deleted session does nothing). @returns how many were deleted.
+     */
+    async purgeExpiredRetention(limit = 200): Promise<number> {
+      const now = clock.now();
+      const due = await db
+        .selectFrom("sessions as s")
+        .innerJoin("companies as c", "c.id", "s.company_id")
+        .select(["s.token", "s.company_id"])
+        .where("c.retention_days", "is not", null)
+        .where(
+          sql<number>`s.created_at`,
+          "<",
+          sql<number>`${now} - cast(c.retention_days as bigint) * 86400000`,
+        )
+        .orderBy("s.created_at")
+        .limit(limit)
+        .execute();
+      for (const row of due) await deleteSession({ token: row.token, companyId: row.company_id });
+      return due.length;
+    },
+
+    /**
+     * Capture analyses sealed under the session key (they hold face embeddings). Same shape as the
+     * repository's, so the verification service takes either.
+     */
+    analyses: {
+      async put(mediaId: string, sessionToken: string, analysis: unknown, now: number): Promise<void> {
+        const s = await repos.sessions.find(sessionToken);
+        if (!s) return;
+        await repos.analyses.put(mediaId, sessionToken, await vault.sealAnalysis(s, mediaId, analysis), now);
+      },
+      async listBySession(sessionToken: string): Promise<Map<string, unknown>> {
+        const out = new Map<string, unknown>();
+        for (const [id, stored] of await repos.analyses.listBySession(sessionToken)) {
+          out.set(id, await vault.openAnalysis(sessionToken, id, stored));
+        }
+        return out;
+      },
+    },
+
+    /**
+     * Sessions of a company whose person matches a search (the dashboard's search box), through the
+     * blind index: `name` matches a whole name or any of its words in any order ("smith",
+     * "John Smith", "smith john"; case, accents and punctuation ignored), `documentNumber` the whole
+     * number (spaces and dashes ignored). Both given: both must match. Newest first, records opened.
+     */
+    async searchByPerson(
+      companyId: string,
+      query: { name?: string | undefined; documentNumber?: string | undefined },
+      limit = 50,
+    ): Promise<SessionRecord[]> {
+      const digests = [
+        ...(query.name ? await vault.searchDigests(companyId, "name", query.name) : []),
+        ...(query.documentNumber
+          ? await vault.searchDigests(companyId, "document_number", query.documentNumber)
+          : []),
+      ];
+      const tokens = await keyRepo.findByBlindIndex(companyId, digests, limit);
+      const out: SessionRecord[] = [];
+      for (const token of tokens) {
+        const s = await findOpen(token);
+        if (s) out.push(s);
+      }
+      return out;
     },
 
     /** The session's timeline: its creation, then every recorded event. */

@@ -27,3 +27,35 @@ export function createSecretBox(key: Buffer): SecretBox {
     },
   };
 }
+
+/**
+ * A secret box over every configured master key: seals under the active key as "v2.<key id>.<base64>"
+ * and opens values of any configured key, including "v1." values from before key ids (each key is
+ * tried; GCM's tag tells the right one). `isCurrent` tells `verimat keys rotate` what to re-seal.
+ */
+export function createKeyringSecretBox(ring: {
+  active: { id: string; key: Buffer };
+  all: readonly { id: string; key: Buffer }[];
+  get(id: string): { id: string; key: Buffer } | undefined;
+}): SecretBox & { isCurrent(sealed: string): boolean } {
+  const boxes = new Map(ring.all.map((k) => [k.id, createSecretBox(k.key)]));
+  const active = createSecretBox(ring.active.key);
+  return {
+    seal: (plain) => `v2.${ring.active.id}.${active.seal(plain).slice(3)}`,
+    open(sealed) {
+      const m = /^v2\.([0-9a-f]{16})\.(.*)$/s.exec(sealed);
+      if (m?.[1] !== undefined && m[2] !== undefined) {
+        const box = boxes.get(m[1]);
+        if (!box) throw new Error(`master key ${m[1]} is not configured (MASTER_KEYS)`);
+        return box.open(`v1.${m[2]}`);
+      }
+      for (const box of boxes.values()) {
+        try {
+          return box.open(sealed);
+        } catch {}
+      }
+      throw new Error("sealed secret opens with no configured master key");
+    },
+    isCurrent: (sealed) => sealed.startsWith(`v2.${ring.active.id}.`),
+  };
+}

@@ -5,6 +5,7 @@ import * as m0002 from "./0002-jobs.ts";
 import * as m0003 from "./0003-capture-analyses.ts";
 import * as m0004 from "./0004-callbacks.ts";
 import * as m0005 from "./0005-dashboard.ts";
+import * as m0006 from "./0006-encryption.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Step> = {
   "0003-capture-analyses": m0003,
   "0004-callbacks": m0004,
   "0005-dashboard": m0005,
+  "0006-encryption": m0006,
 };
 
 export function migrationProvider(caps: DbCapabilities): MigrationProvider {

@@ -1,0 +1,354 @@
+/**
+ * Encryption at rest: the key hierarchy over the database (see docs/ARCHITECTURE.md, "Encryption at
+ * rest").
+ *
+ *   master keys (config) ──wrap──▶ company data key v1…vN, company index key   (company_keys)
+ *   company data key     ──wrap──▶ session key                                 (session_keys)
+ *   session key          ──seal──▶ verification, technical details, capture analyses, media
+ *   company index key    ──HMAC──▶ blind index of names and document numbers    (session_search)
+ *
+ * Keys are created on first use (begin/ stores no personal data and does no crypto). Unwrapped keys
+ * are cached in memory; a deleted session's key row is gone, and with it every way to open its data.
+ * @module
+ */
+import {
+  AppError,
+  type BlindIndexField,
+  type Clock,
+  isSealedJson,
+  type MasterKeyring,
+  newDataKey,
+  openJson,
+  personBlindIndexes,
+  sealJson,
+  searchBlindIndex,
+  unwrapKey,
+  unwrapWithMaster,
+  wrapKey,
+  wrapWithMaster,
+} from "@verimat/core";
+import {
+  type CompanyKeyPurpose,
+  type CompanyKeyRecord,
+  createKeyRepository,
+  type Database,
+  type SessionPatch,
+  type SessionRecord,
+} from "@verimat/db";
+import type { MediaKeyring } from "@verimat/media";
+import type { Kysely } from "kysely";
+
+/** Verification fields kept in clear beside the sealed copy: no personal data, useful for filters. */
+const CLEAR_VERIFICATION_FIELDS = [
+  "documentType",
+  "reasonCodes",
+  "rejectReason",
+  "live",
+  "similarity",
+] as const;
+/** Technical fields kept in clear (the country of the IP, not the IP). */
+const CLEAR_TECHNICAL_FIELDS = ["countryCode"] as const;
+const SEALED = "$sealed";
+
+const SESSION_KEY_CACHE = 10_000;
+
+function companyKeyAad(companyId: string, purpose: CompanyKeyPurpose, version: number): string {
+  return `verimat/company-key/${companyId}/${purpose}/${version}`;
+}
+
+function sessionKeyAad(token: string): string {
+  return `verimat/session-key/${token}`;
+}
+
+function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (source[k] !== undefined) out[k] = source[k];
+  return out;
+}
+
+export interface VaultDeps {
+  db: Kysely<Database>;
+  masterKeys: MasterKeyring;
+  clock: Clock;
+}
+
+export function createVault(deps: VaultDeps) {
+  const { db, masterKeys, clock } = deps;
+  const keys = createKeyRepository(db);
+  const companyKeys = new Map<string, Buffer>();
+  const latestVersion = new Map<string, number>();
+  const sessionKeys = new Map<string, Buffer>();
+
+  function rememberSessionKey(token: string, key: Buffer): void {
+    if (sessionKeys.size >= SESSION_KEY_CACHE) {
+      const oldest = sessionKeys.keys().next();
+      if (!oldest.done) sessionKeys.delete(oldest.value);
+    }
+    sessionKeys.set(token, key);
+  }
+
+  function unwrapCompanyKey(row: CompanyKeyRecord): Buffer {
+    const id = `${row.companyId}/${row.purpose}/${row.version}`;
+    let key = companyKeys.get(id);
+    if (!key) {
+      key = unwrapWithMaster(masterKeys, row.wrapped, companyKeyAad(row.companyId, row.purpose, row.version));
+      companyKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /** The company's newest key of `purpose`, created (version 1) on first use. */
+  async function currentCompanyKey(
+    companyId: string,
+    purpose: CompanyKeyPurpose,
+  ): Promise<{ version: number; key: Buffer }> {
+    const cacheId = `${companyId}/${purpose}`;
+    const known = latestVersion.get(cacheId);
+    if (known !== undefined) {
+      const key = companyKeys.get(`${cacheId}/${known}`);
+      if (key) return { version: known, key };
+    }
+    let row = await keys.latestCompanyKey(companyId, purpose);
+    if (!row) {
+      await keys.insertCompanyKey({
+        companyId,
+        purpose,
+        version: 1,
+        masterKeyId: masterKeys.active.id,
+        wrapped: wrapWithMaster(masterKeys, newDataKey(), companyKeyAad(companyId, purpose, 1)),
+        createdAt: clock.now(),
+      });
+      // Read back: a concurrent first use may have won the insert.
+      row = await keys.latestCompanyKey(companyId, purpose);
+      if (!row) throw new AppError("INTERNAL", { detail: "company key vanished after insert" });
+    }
+    const key = unwrapCompanyKey(row);
+    // Cached briefly only in the sense that a new version (rotateCompanyDataKey) is picked up by
+    // other processes on their next restart or cache miss; older versions keep opening older data.
+    latestVersion.set(cacheId, row.version);
+    return { version: row.version, key };
+  }
+
+  async function companyKeyVersion(companyId: string, purpose: CompanyKeyPurpose, version: number) {
+    const cached = companyKeys.get(`${companyId}/${purpose}/${version}`);
+    if (cached) return cached;
+    const row = await keys.companyKey(companyId, purpose, version);
+    if (!row) throw new AppError("INTERNAL", { detail: `company key ${purpose} v${version} missing` });
+    return unwrapCompanyKey(row);
+  }
+
+  /** The session's key, or null when it has none (nothing sealed yet, or deleted). */
+  async function findSessionKey(token: string): Promise<Buffer | null> {
+    const cached = sessionKeys.get(token);
+    if (cached) return cached;
+    const row = await keys.sessionKey(token);
+    if (!row) return null;
+    const kek = await companyKeyVersion(row.companyId, "data", row.dataKeyVersion);
+    const key = unwrapKey(kek, row.wrapped, sessionKeyAad(token));
+    rememberSessionKey(token, key);
+    return key;
+  }
+
+  /** The session's key, created on first use. @throws when the session no longer exists (foreign key). */
+  async function sessionKey(token: string, companyId: string): Promise<Buffer> {
+    const existing = await findSessionKey(token);
+    if (existing) return existing;
+    const { version, key: kek } = await currentCompanyKey(companyId, "data");
+    try {
+      await keys.insertSessionKey(
+        {
+          sessionToken: token,
+          companyId,
+          dataKeyVersion: version,
+          wrapped: wrapKey(kek, newDataKey(), sessionKeyAad(token)),
+        },
+        clock.now(),
+      );
+    } catch (cause) {
+      throw new AppError("SESSION_CLOSED", { message: "The session no longer exists", cause });
+    }
+    const stored = await findSessionKey(token);
+    if (!stored) throw new AppError("SESSION_CLOSED", { message: "The session no longer exists" });
+    return stored;
+  }
+
+  /** Parses `companies/<id>/sessions/<token>/…`, the only shape of media keys. */
+  function mediaOwner(storageKey: string): { companyId: string; token: string } {
+    const m = /^companies\/([^/]+)\/sessions\/([0-9a-z]{40})\//.exec(storageKey);
+    if (!m?.[1] || !m[2]) throw new Error("media key outside a session folder cannot be encrypted");
+    return { companyId: m[1], token: m[2] };
+  }
+
+  const mediaKeyring: MediaKeyring = {
+    keyForWrite(storageKey) {
+      const { companyId, token } = mediaOwner(storageKey);
+      return sessionKey(token, companyId);
+    },
+    keyForRead(storageKey) {
+      return findSessionKey(mediaOwner(storageKey).token);
+    },
+  };
+
+  async function sealObject(
+    s: { token: string; companyId: string },
+    field: string,
+    value: Record<string, unknown>,
+    clear: readonly string[],
+  ): Promise<Record<string, unknown>> {
+    if (Object.keys(value).length === 0) return {};
+    const key = await sessionKey(s.token, s.companyId);
+    return { ...pick(value, clear), [SEALED]: sealJson(key, value, `session/${s.token}/${field}`) };
+  }
+
+  async function openObject(token: string, field: string, stored: Record<string, unknown>) {
+    const sealed = stored[SEALED];
+    // Rows written before encryption at rest hold plain JSON; they are read as they are.
+    if (!isSealedJson(sealed)) return stored;
+    const key = await findSessionKey(token);
+    if (!key) throw new AppError("INTERNAL", { detail: "session key missing for sealed data" });
+    try {
+      return openJson<Record<string, unknown>>(key, sealed, `session/${token}/${field}`);
+    } catch (cause) {
+      throw new AppError("INTERNAL", { detail: `sealed ${field} failed authentication`, cause });
+    }
+  }
+
+  return {
+    mediaKeyring,
+
+    /**
+     * Seals the personal parts of a session patch (verification, technical details) under the
+     * session's key, and returns the blind-index digests to store when the verification names a
+     * person (undefined: leave the index as it is).
+     */
+    async sealPatch(
+      s: { token: string; companyId: string },
+      patch: SessionPatch,
+    ): Promise<{ patch: SessionPatch; search?: { field: string; digest: string }[] }> {
+      const out: SessionPatch = { ...patch };
+      let search: { field: string; digest: string }[] | undefined;
+      if (patch.verification !== undefined) {
+        out.verification = await sealObject(s, "verification", patch.verification, CLEAR_VERIFICATION_FIELDS);
+        const person = patch.verification.person;
+        if (person && typeof person === "object") {
+          const { key } = await currentCompanyKey(s.companyId, "index");
+          search = personBlindIndexes(key, person as Record<string, unknown>);
+        }
+      }
+      if (patch.technical !== undefined) {
+        out.technical = (await sealObject(s, "technical", patch.technical, CLEAR_TECHNICAL_FIELDS)) as Record<
+          string,
+          string
+        >;
+      }
+      return search ? { patch: out, search } : { patch: out };
+    },
+
+    /** The record with its sealed fields opened (a record without sealed fields costs nothing). */
+    async openSession(s: SessionRecord): Promise<SessionRecord> {
+      const sealedV = isSealedJson(s.verification[SEALED]);
+      const sealedT = isSealedJson((s.technical as Record<string, unknown>)[SEALED]);
+      if (!sealedV && !sealedT) return s;
+      return {
+        ...s,
+        verification: sealedV ? await openObject(s.token, "verification", s.verification) : s.verification,
+        technical: sealedT
+          ? ((await openObject(s.token, "technical", s.technical)) as Record<string, string>)
+          : s.technical,
+      };
+    },
+
+    /** Seals a capture analysis (face embeddings are biometric data) for the capture_analyses row. */
+    async sealAnalysis(s: { token: string; companyId: string }, mediaId: string, analysis: unknown) {
+      const key = await sessionKey(s.token, s.companyId);
+      return sealJson(key, analysis, `analysis/${s.token}/${mediaId}`);
+    },
+
+    async openAnalysis(token: string, mediaId: string, stored: unknown): Promise<unknown> {
+      if (!isSealedJson(stored)) return stored;
+      const key = await findSessionKey(token);
+      if (!key) throw new AppError("INTERNAL", { detail: "session key missing for a sealed analysis" });
+      return openJson(key, stored, `analysis/${token}/${mediaId}`);
+    },
+
+    /**
+     * The digest to look a search term up with (`findByBlindIndex`), or null for an empty term. A
+     * name query of several words is split: every word must match (order-free, "smith john" finds
+     * "John Smith"); a document number must match whole after normalisation.
+     */
+    async searchDigests(companyId: string, field: BlindIndexField, term: string): Promise<string[]> {
+      const { key } = await currentCompanyKey(companyId, "index");
+      const terms = field === "name" ? term.split(/\s+/).filter((w) => w.length > 0) : [term];
+      const out: string[] = [];
+      for (const t of terms) {
+        const d = searchBlindIndex(key, field, t);
+        if (d) out.push(d);
+      }
+      return out;
+    },
+
+    /** Forgets a deleted session's key in this process (its row is deleted with the session). */
+    forgetSession(token: string): void {
+      sessionKeys.delete(token);
+    },
+
+    /**
+     * Re-wraps every company key still wrapped by an older master key under the active one.
+     * Idempotent and safe while serving (compare-and-set per row). @returns rows re-wrapped.
+     */
+    async rewrapCompanyKeys(batch = 500): Promise<number> {
+      let n = 0;
+      for (;;) {
+        const rows = await keys.listCompanyKeysNotWrappedBy(masterKeys.active.id, batch);
+        if (rows.length === 0) return n;
+        let progressed = false;
+        for (const row of rows) {
+          const plain = unwrapWithMaster(
+            masterKeys,
+            row.wrapped,
+            companyKeyAad(row.companyId, row.purpose, row.version),
+          );
+          const wrapped = wrapWithMaster(
+            masterKeys,
+            plain,
+            companyKeyAad(row.companyId, row.purpose, row.version),
+          );
+          if (await keys.rewrapCompanyKey(row, masterKeys.active.id, wrapped)) {
+            n++;
+            progressed = true;
+          }
+        }
+        if (!progressed) return n;
+      }
+    },
+
+    /** Company keys per wrapping master key id (rotation status). */
+    countByMasterKey: () => keys.countByMasterKey(),
+
+    /**
+     * Starts a new data-key version for a company: new sessions' keys are wrapped by it; older
+     * versions stay to open older sessions. @returns the new version.
+     */
+    async rotateCompanyDataKey(companyId: string): Promise<number> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const latest = await keys.latestCompanyKey(companyId, "data");
+        const version = (latest?.version ?? 0) + 1;
+        const inserted = await keys.insertCompanyKey({
+          companyId,
+          purpose: "data",
+          version,
+          masterKeyId: masterKeys.active.id,
+          wrapped: wrapWithMaster(masterKeys, newDataKey(), companyKeyAad(companyId, "data", version)),
+          createdAt: clock.now(),
+        });
+        if (inserted) {
+          latestVersion.delete(`${companyId}/data`);
+          return version;
+        }
+      }
+      throw new AppError("INTERNAL", { detail: "company data key rotation kept racing" });
+    },
+  };
+}
+
+export type Vault = ReturnType<typeof createVault>;
