@@ -12,7 +12,7 @@ import { createFsMediaStore, createS3MediaStore, type MediaStore } from "@verima
 import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { loadMasterKeyring } from "./services/master-key.ts";
-import type { RateLimiter } from "./services/rate-limiter.ts";
+import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { createRedisRateLimiter } from "./services/redis-rate-limiter.ts";
 
 export interface Runtime {
@@ -34,7 +34,11 @@ export interface Runtime {
 export async function openRuntime(config: Readonly<Config>): Promise<Runtime> {
   const s3 = config.s3 ? createS3MediaStore(config.s3) : null;
   const shared = config.redis ? openRedis(config, config.redis) : null;
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteWriterThread: config.sqliteWriterThread,
+  });
   const masterKeys = loadMasterKeyring(config);
   return {
     database,
@@ -53,11 +57,15 @@ export async function openRuntime(config: Readonly<Config>): Promise<Runtime> {
 function openRedis(config: Readonly<Config>, redis: { url: string; prefix: string }) {
   const jobs = createBullJobQueue({ url: redis.url, prefix: redis.prefix });
   // The rate limiter's own connection: a begin/ never waits behind queue traffic.
-  const connection = new Redis(redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // Fails fast while Redis is away (no offline queue), so begin/ falls back to per-process limits.
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   connection.on("error", () => undefined); // reconnects by itself; the limiter's callers see the error
   return {
     jobs,
-    rateLimiter: createRedisRateLimiter(connection, config.beginRateLimitPerMinute, { prefix: redis.prefix }),
+    rateLimiter: createRedisRateLimiter(connection, config.beginRateLimitPerMinute, {
+      prefix: redis.prefix,
+      fallback: createMemoryRateLimiter(config.beginRateLimitPerMinute),
+    }),
     async close() {
       await jobs.close();
       await connection.quit().catch(() => undefined);

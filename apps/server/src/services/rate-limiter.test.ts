@@ -60,3 +60,19 @@ describe.each(targets)("$name rate limiter", (target) => {
     expect(all.filter((r) => r?.allowed)).toHaveLength(30);
   });
 });
+
+it("falls back to a per-process bucket while Redis does not answer", async () => {
+  const down = new Redis("redis://127.0.0.1:1", {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  down.on("error", () => undefined);
+  const limiter = createRedisRateLimiter(down, 2, { fallback: createMemoryRateLimiter(2) });
+  const now = 1_800_000_000_000;
+  const r = [await limiter.take("k", now), await limiter.take("k", now), await limiter.take("k", now)];
+  expect(r.map((x) => x.allowed)).toEqual([true, true, false]);
+  await expect(createRedisRateLimiter(down, 2).take("k", now)).rejects.toThrow();
+  down.disconnect();
+});

@@ -39,7 +39,11 @@ const TAKE_SHA = createHash("sha1").update(TAKE).digest("hex");
 export function createRedisRateLimiter(
   redis: Redis,
   perMinute: number,
-  options: { prefix?: string } = {},
+  options: {
+    prefix?: string;
+    /** Used while Redis does not answer: limits then hold per process instead of failing begin/. */
+    fallback?: RateLimiter;
+  } = {},
 ): RateLimiter {
   const prefix = `${options.prefix ?? "verimat"}:rate:`;
   const ratePerMs = perMinute / 60_000;
@@ -48,11 +52,16 @@ export function createRedisRateLimiter(
       const args = [1, prefix + key, perMinute, ratePerMs, now] as const;
       let r: unknown;
       try {
-        r = await redis.evalsha(TAKE_SHA, ...args);
+        try {
+          r = await redis.evalsha(TAKE_SHA, ...args);
+        } catch (err) {
+          // First use on this Redis (or after SCRIPT FLUSH): EVAL sends the script and caches it.
+          if (!(err instanceof Error && err.message.includes("NOSCRIPT"))) throw err;
+          r = await redis.eval(TAKE, ...args);
+        }
       } catch (err) {
-        // First use on this Redis (or after SCRIPT FLUSH): EVAL sends the script and caches it.
-        if (!(err instanceof Error && err.message.includes("NOSCRIPT"))) throw err;
-        r = await redis.eval(TAKE, ...args);
+        if (options.fallback) return options.fallback.take(key, now);
+        throw err;
       }
       const [allowed, retryAfterMs] = Array.isArray(r) ? r : [0, 1_000];
       return { allowed: allowed === 1, retryAfterMs: Number(retryAfterMs) };
