@@ -11,6 +11,7 @@ import { type App, buildApp } from "./app.ts";
 import { startCallbacks } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime } from "./runtime.ts";
+import { assertMasterKeysCoverStoredKeys } from "./services/key-rotation.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { ensureDemoCompany } from "./services/demo-company.ts";
 import { startVerification } from "./verification/start-verification.ts";
@@ -31,6 +32,8 @@ export async function runProcess(role: ProcessRole): Promise<void> {
     process.exit(2);
   }
   const runtime = await openRuntime(config);
+  // Fail fast when stored keys need a master key that is not configured (see services/key-rotation.ts).
+  await assertMasterKeysCoverStoredKeys(runtime.database.db, runtime.masterKeys);
   let demo: Awaited<ReturnType<typeof ensureDemoCompany>> = null;
   if (config.demo && role !== "worker") {
     const companies = createCompanyService({

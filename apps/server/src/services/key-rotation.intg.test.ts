@@ -15,7 +15,7 @@ import { afterAll, expect, it } from "vitest";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { multipartBody } from "../testing/multipart.ts";
-import { keyStatus, rotateMasterKey } from "./key-rotation.ts";
+import { assertMasterKeysCoverStoredKeys, keyStatus, rotateMasterKey } from "./key-rotation.ts";
 import { loadMasterKeyring } from "./master-key.ts";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-rotation-"));
@@ -181,6 +181,11 @@ it("rotates the master key while serving: old data readable throughout, old key 
   const r = await result(oldOnly, plain.company_key, token);
   expect(r.statusCode).toBe(500);
   expect(r.body).not.toContain("ROTATIONSKI");
+  // A process started like this refuses to run rather than failing on every read.
+  await expect(assertMasterKeysCoverStoredKeys(oldOnly.deps.db, oldOnly.deps.masterKeys)).rejects.toThrow(
+    /not configured/,
+  );
+  await assertMasterKeysCoverStoredKeys(oldOnly.deps.db, createMasterKeyring([NEW]));
   await oldOnly.close();
 }, 60_000);
 

@@ -104,3 +104,19 @@ export async function rotateMasterKey(deps: {
   }
   return { companyKeys, secrets, status: await keyStatus(deps) };
 }
+
+/**
+ * Start-up check: refuses to run when stored company keys were wrapped by a master key that is not
+ * configured (a rotation that dropped the old key too early, or a wrong MASTER_KEY), instead of
+ * starting and failing on every read. @throws Error naming the missing key ids.
+ */
+export async function assertMasterKeysCoverStoredKeys(db: Kysely<Database>, masterKeys: MasterKeyring) {
+  const rows = await db.selectFrom("company_keys").select("master_key_id").distinct().execute();
+  const missing = rows.map((r) => r.master_key_id).filter((id) => !masterKeys.get(id));
+  if (missing.length > 0) {
+    throw new Error(
+      `stored keys are wrapped by master key(s) ${missing.join(", ")}, which are not configured; ` +
+        "add them to MASTER_KEYS (after the active key) and run `verimat keys rotate` before removing them",
+    );
+  }
+}
