@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
+import { sealedFindingsWriter } from "./dashboard/sealed-findings.ts";
 import { createSessionReviewService } from "./dashboard/session-review-service.ts";
 import { createUserService } from "./dashboard/user-service.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
@@ -150,7 +151,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const dashboardUsers = createUserService({ repo: dashboardRepo, clock, ...config.dashboard });
   await http.register(dashboardRoutes, {
     users: dashboardUsers,
-    review: createSessionReviewService({ db: deps.database.db, sessions, dashboard: dashboardRepo, clock }),
+    review: createSessionReviewService({
+      db: deps.database.db,
+      sessions,
+      dashboard: dashboardRepo,
+      clock,
+      searchByPerson: sessions.searchByPerson,
+      writeFindings: sealedFindingsWriter({ db: deps.database.db, vault, clock }),
+    }),
     companies,
     configurations,
     sessions,
