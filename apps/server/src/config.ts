@@ -62,6 +62,8 @@ const ZEnv = z.object({
   JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
   /** Largest total of all captures of one session, in bytes. */
   SESSION_MEDIA_LIMIT_BYTES: z.coerce.number().int().min(100_000).default(209_715_200),
+  /** SQLite file only: begin/'s grouped inserts run in a writer thread (off the event loop). */
+  SQLITE_WRITER_THREAD: bool.default(true),
   /** Serve Prometheus metrics at /metrics. */
   METRICS: bool.default(true),
   /** Worker processes (no HTTP otherwise) serve /metrics and /healthz on this port when set. */
@@ -126,6 +128,7 @@ export interface Config {
   workerConcurrency: number | undefined;
   jobLeaseMs: number;
   sessionMediaLimitBytes: number;
+  sqliteWriterThread: boolean;
   metrics: boolean;
   metricsPort: number | undefined;
 }
@@ -184,6 +187,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseMs: Math.round(e.JOB_LEASE_SECONDS * 1_000),
     sessionMediaLimitBytes: e.SESSION_MEDIA_LIMIT_BYTES,
+    sqliteWriterThread: e.SQLITE_WRITER_THREAD,
     metrics: e.METRICS,
     metricsPort: e.METRICS_PORT,
   });

@@ -34,7 +34,11 @@ export interface Runtime {
 export async function openRuntime(config: Readonly<Config>): Promise<Runtime> {
   const s3 = config.s3 ? createS3MediaStore(config.s3) : null;
   const shared = config.redis ? openRedis(config, config.redis) : null;
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteWriterThread: config.sqliteWriterThread,
+  });
   const masterKeys = loadMasterKeyring(config);
   return {
     database,
