@@ -260,6 +260,19 @@ describe.each(targets)("encryption at rest on $name", (target) => {
   it("delete/ leaves nothing of the session: rows, keys, index, jobs, media", async () => {
     const keep = await decidedSession();
     const token = await decidedSession();
+    // An operator's field correction is audited with the values it changed (dashboard).
+    await t.database.db
+      .insertInto("audit_log")
+      .values({
+        company_id: company.company_id,
+        user_id: null,
+        user_email: "operator@example.com",
+        session_token: token,
+        action: "session.correct",
+        data: JSON.stringify({ changes: { last_name: { from: "MUSTERMAN", to: "MUSTERMANN" } } }),
+        created_at: t.clock.now(),
+      })
+      .execute();
     const del = await t.http.inject({
       method: "POST",
       url: "/external-api/delete/",

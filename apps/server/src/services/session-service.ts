@@ -233,6 +233,13 @@ export function createSessionService(deps: SessionServiceDeps) {
       await trx.deleteFrom("callback_events").where("session_token", "=", s.token).execute();
       // Job payloads name the session ({"token":…}); tokens are [0-9a-z]{40}, so LIKE needs no escaping.
       await trx.deleteFrom("jobs").where("payload", "like", `%"token":"${s.token}"%`).execute();
+      // Dashboard audit entries keep who did what and when, but no longer the session or the values
+      // (a field correction records the old and new name or number).
+      await trx
+        .updateTable("audit_log")
+        .set({ session_token: null, data: "{}" })
+        .where("session_token", "=", s.token)
+        .execute();
       await createKeyRepository(trx).deleteSessionKey(s.token);
       await r.sessions.delete(s.token);
     });
