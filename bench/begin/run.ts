@@ -70,66 +70,76 @@ async function load(
   };
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-bench-"));
-const common = { LOG_LEVEL: "warn" };
-const server = await start(
-  ["node", "apps/server/dist/main.js"],
-  {
-    ...common,
-    PORT: "18931",
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    BEGIN_RATE_LIMIT_PER_MINUTE: "100000000",
-  },
-  "Demo page:",
-);
+const dataDirs: string[] = [];
+const common = { LOG_LEVEL: "warn", BEGIN_RATE_LIMIT_PER_MINUTE: "100000000", VERIFY_THREADS: "0" };
+async function verimat(port: number, env: Record<string, string>) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-bench-"));
+  dataDirs.push(dataDir);
+  const s = await start(
+    ["node", "apps/server/dist/main.js"],
+    { ...common, ...env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir },
+    "Demo page:",
+  );
+  const key = /Demo company key: (\S+)/.exec(s.out())?.[1];
+  if (!key) throw new Error("no demo key");
+  const body = JSON.stringify({
+    company_key: key,
+    flags: {
+      liveness: true,
+      language: "en",
+      document_types: ["id", "passport"],
+      return_url: "https://shop.example/done",
+    },
+  });
+  return { ...s, body, dataDir, url: `http://127.0.0.1:${port}/external-api/begin/` };
+}
+// begin/ as shipped (grouped inserts in the SQLite writer thread), and with them on the event loop.
+const server = await verimat(18931, {});
+const inline = await verimat(18933, { SQLITE_WRITER_THREAD: "0" });
 const bare = await start(["npx", "tsx", "bench/begin/bare-server.ts"], { ...common, PORT: "18932" }, "ready");
-const key = /Demo company key: (\S+)/.exec(server.out())?.[1];
-if (!key) throw new Error("no demo key");
-const body = JSON.stringify({
-  company_key: key,
-  flags: {
-    liveness: true,
-    language: "en",
-    document_types: ["id", "passport"],
-    return_url: "https://shop.example/done",
-  },
-});
+const bareUrl = "http://127.0.0.1:18932/begin/";
+
+type Run = Awaited<ReturnType<typeof load>>;
+const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+function summary(runs: Run[]) {
+  return {
+    rps: avg(runs.map((x) => x.rps)),
+    p50: avg(runs.map((x) => x.p50)),
+    p99: Math.max(...runs.map((x) => x.p99)),
+    errors: runs.reduce((a, x) => a + x.errors + x.non2xx, 0),
+  };
+}
 
 try {
-  // warm-up, then alternate so drift on the shared machine hits both equally
-  await load("http://127.0.0.1:18931/external-api/begin/", body);
-  await load("http://127.0.0.1:18932/begin/", body);
-  const begin: Awaited<ReturnType<typeof load>>[] = [];
-  const baseline: Awaited<ReturnType<typeof load>>[] = [];
+  // warm-up, then alternate so drift on the shared machine hits all equally
+  await load(server.url, server.body);
+  await load(inline.url, inline.body);
+  await load(bareUrl, server.body);
+  const begin: Run[] = [];
+  const beginInline: Run[] = [];
+  const baseline: Run[] = [];
   for (let i = 0; i < rounds; i++) {
-    baseline.push(await load("http://127.0.0.1:18932/begin/", body));
-    begin.push(await load("http://127.0.0.1:18931/external-api/begin/", body));
+    baseline.push(await load(bareUrl, server.body));
+    begin.push(await load(server.url, server.body));
+    beginInline.push(await load(inline.url, inline.body));
   }
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const b = {
-    rps: avg(begin.map((x) => x.rps)),
-    p50: avg(begin.map((x) => x.p50)),
-    p99: Math.max(...begin.map((x) => x.p99)),
-    errors: begin.reduce((a, x) => a + x.errors + x.non2xx, 0),
-  };
-  const z = {
-    rps: avg(baseline.map((x) => x.rps)),
-    p50: avg(baseline.map((x) => x.p50)),
-    p99: Math.max(...baseline.map((x) => x.p99)),
-  };
-  const sessions = fs.statSync(path.join(dataDir, "verimat.db")).size;
+  const b = summary(begin);
+  const n = summary(beginInline);
+  const z = summary(baseline);
+  const size = fs.statSync(path.join(server.dataDir, "verimat.db")).size;
   console.log(`bench/begin  ${connections} connections, ${rounds}×${seconds}s each, SQLite, LOG_LEVEL=warn`);
   console.log(`  bare route : ${z.rps.toFixed(0)} req/s   p50 ${z.p50} ms   p99 ${z.p99} ms`);
   console.log(
     `  begin/     : ${b.rps.toFixed(0)} req/s   p50 ${b.p50} ms   p99 ${b.p99} ms   errors/non-2xx ${b.errors}`,
   );
-  console.log(`  ratio begin/bare throughput: ${((100 * b.rps) / z.rps).toFixed(1)} %   (target ≥ 50 %)`);
   console.log(
-    `  begin p99: ${b.p99} ms   (target < 20 ms)   database size ${(sessions / 1e6).toFixed(1)} MB`,
+    `  begin/ with inserts on the event loop (SQLITE_WRITER_THREAD=0): ${n.rps.toFixed(0)} req/s   p99 ${n.p99} ms   errors/non-2xx ${n.errors}`,
   );
+  console.log(`  ratio begin/bare throughput: ${((100 * b.rps) / z.rps).toFixed(1)} %   (target ≥ 50 %)`);
+  console.log(`  ratio begin(inline)/bare   : ${((100 * n.rps) / z.rps).toFixed(1)} %`);
+  console.log(`  begin p99: ${b.p99} ms   (target < 20 ms)   database size ${(size / 1e6).toFixed(1)} MB`);
 } finally {
-  server.proc.kill("SIGTERM");
-  bare.proc.kill("SIGTERM");
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  for (const p of [server.proc, inline.proc, bare.proc]) p.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
 }
