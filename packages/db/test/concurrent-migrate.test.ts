@@ -1,6 +1,7 @@
 /**
  * Several processes starting together on an empty PostgreSQL database (own schema per run) all come
- * up, and every migration is applied exactly once (Kysely's migrator lock).
+ * up, and every migration is applied exactly once (Kysely's migrator lock) — also when another
+ * schema of the database holds migration tables of its own.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -38,6 +39,15 @@ describe.runIf(reachable)("migrations on PostgreSQL", () => {
     const schema = `t_${randomBytes(6).toString("hex")}`;
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
+    // Another deployment's (or test run's) migration tables in a schema next door must not count.
+    const decoy = `${schema}_decoy`;
+    await client.query(`CREATE SCHEMA ${decoy}`);
+    await client.query(
+      `CREATE TABLE ${decoy}.kysely_migration (name varchar(255) primary key, timestamp varchar(255))`,
+    );
+    await client.query(
+      `CREATE TABLE ${decoy}.kysely_migration_lock (id varchar(255) primary key, is_locked integer)`,
+    );
     try {
       const runs = await Promise.all([1, 2, 3].map(() => startProcess(schema)));
       for (const r of runs) expect(r, r.out).toMatchObject({ code: 0 });
@@ -48,6 +58,7 @@ describe.runIf(reachable)("migrations on PostgreSQL", () => {
       expect(rows.map((r) => r.name)).toEqual(all);
     } finally {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${decoy} CASCADE`);
       await client.end();
     }
   }, 120_000);
