@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
+import { dashboardStepsRoutes } from "./dashboard/steps-routes.ts";
 import { sealedFindingsWriter } from "./dashboard/sealed-findings.ts";
 import { createSessionReviewService } from "./dashboard/session-review-service.ts";
 import { createUserService } from "./dashboard/user-service.ts";
@@ -24,11 +25,22 @@ import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
+import { widgetStepsApiRoutes } from "./routes/widget-steps-api.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { createConfigurationService } from "./services/configuration-service.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { createSessionService } from "./services/session-service.ts";
 import { createVault } from "./services/vault.ts";
+import {
+  createHttpSmsProvider,
+  createMessenger,
+  createSmtpSender,
+  type Messenger,
+} from "./steps/delivery.ts";
+import { createPackagedIpCountry } from "./steps/ip-country.ts";
+import { createKybService, type KybService } from "./steps/kyb-service.ts";
+import { createOtpService } from "./steps/otp-service.ts";
+import { createStepService, type StepService } from "./steps/step-service.ts";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -60,6 +72,10 @@ export interface App {
     callbacks: CallbackService;
     /** Dashboard accounts (the CLI and the first-run demo create them too). */
     dashboardUsers: ReturnType<typeof createUserService>;
+    /** The step catalogue (questionnaires, codes, geolocation, KYB) and its message delivery. */
+    steps: StepService;
+    kyb: KybService;
+    messenger: Messenger;
   };
 }
 
@@ -164,8 +180,46 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sessions,
     publicUrl: config.publicUrl,
   });
+  const messenger = createMessenger({
+    email: config.smtp ? createSmtpSender(config.smtp) : null,
+    sms: config.smsHttp ? createHttpSmsProvider(config.smsHttp) : null,
+    callbacks,
+  });
+  const steps = createStepService({
+    clock,
+    sessions,
+    companies,
+    otp: createOtpService({ db: deps.database.db, clock, masterKey: deps.masterKey, settings: config.otp }),
+    messenger,
+    ipCountry: createPackagedIpCountry(),
+  });
+  const kyb = createKybService({
+    db: deps.database.db,
+    clock,
+    sessions,
+    companies,
+    steps,
+    messenger,
+    publicUrl: config.publicUrl,
+  });
+  // A KYB parent follows its beneficiaries' sessions as soon as one of them is decided.
+  sessions.onTransition((s) => {
+    if (s.parentSessionId === null) return;
+    kyb.settle(s.parentSessionId).catch((err: unknown) => http.log.error({ err }, "KYB settle failed"));
+  });
+  await http.register(dashboardStepsRoutes, { users: dashboardUsers, companies, sessions, steps, kyb });
+  await http.register(widgetStepsApiRoutes, {
+    sessions,
+    steps,
+    kyb,
+    uploadLimitBytes: config.uploadLimitBytes,
+  });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }
-  return { http, metrics, services: { companies, sessions, configurations, jobs, callbacks, dashboardUsers } };
+  return {
+    http,
+    metrics,
+    services: { companies, sessions, configurations, jobs, callbacks, dashboardUsers, steps, kyb, messenger },
+  };
 }

@@ -86,6 +86,25 @@ const ZEnv = z.object({
   CALLBACK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
   /** Callback deliveries in flight at once per worker process. */
   CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
+  /** SMTP server for e-mail codes and beneficiary links: smtp(s)://user:pass@host:port (or the parts below). */
+  SMTP_URL: z.string().optional(),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  SMTP_SECURE: bool.optional(),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASS: z.string().optional(),
+  /** Sender of the e-mails. */
+  SMTP_FROM: z.string().default("Verimat <no-reply@localhost>"),
+  /** Generic HTTP SMS provider: a POST to this URL with SMS_HTTP_BODY ({{to}}, {{text}} filled in, JSON-escaped). */
+  SMS_HTTP_URL: z.url().optional(),
+  SMS_HTTP_BODY: z.string().default('{"to":"{{to}}","text":"{{text}}"}'),
+  /** Sent as the Authorization header of the SMS request (e.g. "Bearer …"). */
+  SMS_HTTP_AUTHORIZATION: z.string().optional(),
+  /** One-time codes: lifetime, wrong tries per code, codes per session / per destination per hour. */
+  OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(3_600).default(600),
+  OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  OTP_MAX_PER_SESSION: z.coerce.number().int().min(1).max(100).default(5),
+  OTP_MAX_PER_DESTINATION: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export interface Config {
@@ -131,6 +150,19 @@ export interface Config {
   sqliteWriterThread: boolean;
   metrics: boolean;
   metricsPort: number | undefined;
+  /** E-mail delivery (codes, beneficiary links); null when no SMTP server is configured. */
+  smtp: {
+    url: string | null;
+    host: string | null;
+    port: number;
+    secure: boolean;
+    user: string | null;
+    pass: string | null;
+    from: string;
+  } | null;
+  /** The generic HTTP SMS provider; null when not configured. */
+  smsHttp: { url: string; body: string; authorization: string | null } | null;
+  otp: { ttlMs: number; maxAttempts: number; maxPerSession: number; maxPerDestination: number };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -190,5 +222,26 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sqliteWriterThread: e.SQLITE_WRITER_THREAD,
     metrics: e.METRICS,
     metricsPort: e.METRICS_PORT,
+    smtp:
+      e.SMTP_URL || e.SMTP_HOST
+        ? {
+            url: e.SMTP_URL ?? null,
+            host: e.SMTP_HOST ?? null,
+            port: e.SMTP_PORT ?? (e.SMTP_SECURE ? 465 : 587),
+            secure: e.SMTP_SECURE ?? false,
+            user: e.SMTP_USER ?? null,
+            pass: e.SMTP_PASS ?? null,
+            from: e.SMTP_FROM,
+          }
+        : null,
+    smsHttp: e.SMS_HTTP_URL
+      ? { url: e.SMS_HTTP_URL, body: e.SMS_HTTP_BODY, authorization: e.SMS_HTTP_AUTHORIZATION ?? null }
+      : null,
+    otp: {
+      ttlMs: e.OTP_TTL_SECONDS * 1_000,
+      maxAttempts: e.OTP_MAX_ATTEMPTS,
+      maxPerSession: e.OTP_MAX_PER_SESSION,
+      maxPerDestination: e.OTP_MAX_PER_DESTINATION,
+    },
   });
 }

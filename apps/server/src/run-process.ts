@@ -80,6 +80,8 @@ export async function runProcess(role: ProcessRole): Promise<void> {
   let lastRetentionSweep = 0;
   const sweeper = setInterval(() => {
     app.services.sessions.expireDue().catch((err: unknown) => log.error({ err }, "expiry sweep failed"));
+    // KYB parents whose beneficiaries finished while no process saw it (the transition listener is in-process).
+    app.services.kyb.settleDue().catch((err: unknown) => log.error({ err }, "KYB sweep failed"));
     if (Date.now() - lastRetentionSweep >= config.retentionSweepMs) {
       lastRetentionSweep = Date.now();
       app.services.sessions

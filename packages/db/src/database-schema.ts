@@ -210,7 +210,6 @@ export interface OtpCodesTable {
   id: string;
   session_token: string;
   channel: string;
-  destination: string;
   destination_hash: string;
   code_hash: string;
   attempts: Generated<number>;

@@ -5,7 +5,7 @@
  * @module
  */
 import fastifyMultipart from "@fastify/multipart";
-import { AppError, allowedDocumentTypes, type TSessionFlags } from "@verimat/core";
+import { AppError, allowedDocumentTypes, SERVER_CHECKED_STEP_TYPES, type TSessionFlags } from "@verimat/core";
 import type { SessionRecord } from "@verimat/db";
 import {
   createActiveChallenge,
@@ -78,7 +78,10 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
     return {
       status: s.status,
       phase: s.status !== "in_progress" ? "done" : s.submittedAt !== null ? "processing" : "capturing",
-      language: typeof flags.language === "string" ? flags.language : null,
+      // A language step's choice wins over the flag.
+      language:
+        (s.verification as { language?: string }).language ??
+        (typeof flags.language === "string" ? flags.language : null),
       currentStep: s.currentStep,
       steps: s.effectiveSteps.map((step, index) => ({
         index,
@@ -124,6 +127,9 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
     if (!Number.isInteger(index) || index < 0 || index >= s.effectiveSteps.length) {
       throw new AppError("PARAM_INVALID", { message: "no such step" });
     }
+    // Steps with input (answers, codes, company data…) complete through routes/widget-steps-api.ts.
+    if (SERVER_CHECKED_STEP_TYPES.includes(String(s.effectiveSteps[index]?.type)))
+      throw new AppError("STEP_NEEDS_INPUT");
     const after = await sessions.completeStep(s, index);
     return { currentStep: after.currentStep };
   });
@@ -241,8 +247,12 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
   app.post("/api/widget/submit", async (request) => {
     const s = await load(request);
     if (s.status !== "in_progress") return { status: s.status, phase: "done" };
+    if (s.effectiveSteps.slice(s.currentStep).some((x) => SERVER_CHECKED_STEP_TYPES.includes(String(x.type))))
+      throw new AppError("STEP_NEEDS_INPUT", { message: "a step that needs input is not done yet" });
     const after = await sessions.submit(s);
-    await deps.jobs.enqueue("verify", { token: s.token }, { dedupeKey: `verify:${s.token}` });
+    // A KYB parent is decided from its beneficiaries' sessions (steps/kyb-service.ts), not by the engine.
+    if (!s.effectiveSteps.some((x) => x.type === "beneficiaries"))
+      await deps.jobs.enqueue("verify", { token: s.token }, { dedupeKey: `verify:${s.token}` });
     return { status: after.status, phase: "processing" };
   });
 

@@ -60,7 +60,8 @@ export const widgetPageRoutes: FastifyPluginAsync<WidgetPageDeps> = async (app, 
     const raw = request.query.session_token;
     const token = Array.isArray(raw) ? raw[0] : raw;
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
-    reply.header("permissions-policy", "camera=(self), microphone=(), geolocation=()");
+    // geolocation for the geolocation step (the person is asked first; embedders add allow="geolocation").
+    reply.header("permissions-policy", "camera=(self), microphone=(), geolocation=(self)");
     reply.type("text/html; charset=utf-8");
 
     let ancestors = "*";

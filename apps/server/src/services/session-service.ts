@@ -379,6 +379,35 @@ export function createSessionService(deps: SessionServiceDeps) {
       await repos.sessions.touch(s.token, clock.now());
     },
 
+    /**
+     * Compare-and-set update of fields other than the status (verification sealed like every other
+     * write), with an optional timeline event in the same transaction. Used by the step catalogue.
+     * @returns the updated record, or null when the session changed meanwhile (reload and retry)
+     */
+    async patch(
+      s: SessionRecord,
+      patch: Omit<SessionPatch, "status">,
+      event?: { type: string; data: Record<string, unknown> },
+    ): Promise<SessionRecord | null> {
+      const now = clock.now();
+      const sealed = await vault.sealPatch(s, patch);
+      const ok = await db.transaction().execute(async (trx) => {
+        const applied = await createRepositories(trx).sessions.update(s.token, s.version, sealed.patch, now);
+        if (applied && sealed.search)
+          await createKeyRepository(trx).replaceSearchDigests(s.token, s.companyId, sealed.search);
+        if (applied && event)
+          await createRepositories(trx).events.append({
+            sessionToken: s.token,
+            companyId: s.companyId,
+            type: event.type,
+            data: event.data,
+            createdAt: now,
+          });
+        return applied;
+      });
+      return ok ? findOpen(s.token) : null;
+    },
+
     /** Expires every session whose time has passed; returns how many. Safe to run in several processes. */
     async expireDue(limit = 500): Promise<number> {
       const due = await repos.sessions.listExpiryCandidates(clock.now(), idleMs, limit);

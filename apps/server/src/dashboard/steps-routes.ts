@@ -1,0 +1,112 @@
+/**
+ * Dashboard API of the step catalogue, behind the dashboard's login (same cookie, CSRF header on
+ * writes): a session's operator questionnaires (definitions and answers) and their filling-in, and
+ * the KYB tree — the company data, each beneficiary with its child session's progress and result,
+ * and for a child its parent. Sessions of other companies are "not found".
+ * @module
+ */
+import cookie from "@fastify/cookie";
+import {
+  AppError,
+  type QuestionnaireDefinition,
+  questionnaireOf,
+  type SessionVerification,
+  toSessionStep,
+} from "@verimat/core";
+import type { SessionRecord } from "@verimat/db";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { CompanyService } from "../services/company-service.ts";
+import type { SessionService } from "../services/session-service.ts";
+import type { KybService } from "../steps/kyb-service.ts";
+import type { StepService } from "../steps/step-service.ts";
+import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import type { createUserService } from "./user-service.ts";
+
+export interface DashboardStepsDeps {
+  users: ReturnType<typeof createUserService>;
+  companies: CompanyService;
+  sessions: SessionService;
+  steps: StepService;
+  kyb: KybService;
+}
+
+export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = async (app, deps) => {
+  const { users, companies, sessions, steps, kyb } = deps;
+  await app.register(cookie);
+  const companyOf = new WeakMap<FastifyRequest, string>();
+  const actorOf = new WeakMap<FastifyRequest, string>();
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("cache-control", "no-store");
+    const raw = request.cookies[DASHBOARD_COOKIE];
+    const found = raw ? await users.authenticate(raw) : null;
+    if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const given = request.headers["x-csrf-token"];
+      if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
+        throw new AppError("DASHBOARD_CSRF_INVALID");
+    }
+    companyOf.set(request, found.user.companyId);
+    actorOf.set(request, found.user.email);
+  });
+
+  async function sessionOf(request: FastifyRequest, token: string): Promise<SessionRecord> {
+    const companyId = companyOf.get(request);
+    if (!companyId) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+    const s = await sessions.findForCompany(await companies.require(companyId), token);
+    if (!s) throw new AppError("DASHBOARD_NOT_FOUND");
+    return s;
+  }
+
+  function operatorQuestionnaires(s: SessionRecord) {
+    const v = s.verification as SessionVerification;
+    const out: {
+      index: number;
+      definition: QuestionnaireDefinition;
+      answers: { key: string; answer: unknown }[] | null;
+    }[] = [];
+    s.effectiveSteps.forEach((raw, index) => {
+      if (raw.type !== "operator-questionnaire") return;
+      const definition = questionnaireOf(toSessionStep(raw), index);
+      out.push({
+        index,
+        definition,
+        answers: v.questionnaires?.find((q) => q.key === definition.key)?.questions ?? null,
+      });
+    });
+    return out;
+  }
+
+  /** Operator questionnaires and the KYB tree of a session (the beneficiaries refreshed from their children). */
+  app.get<{ Params: { token: string } }>("/dashboard/api/sessions/:token/steps", async (request) => {
+    let s = await sessionOf(request, request.params.token);
+    s = (await kyb.settle(s.token)) ?? s;
+    const v = s.verification as SessionVerification;
+    return {
+      session_token: s.token,
+      status: s.status,
+      parent_session_id: s.parentSessionId,
+      operator_questionnaires: operatorQuestionnaires(s),
+      questionnaires: v.questionnaires ?? [],
+      contact: v.contact ?? {},
+      geolocation: v.geolocation ?? null,
+      company_data: v.company ?? null,
+      beneficiaries: v.beneficiaries ?? [],
+    };
+  });
+
+  /** An operator fills in (or corrects) an operator questionnaire; the answers are checked like a person's. */
+  app.post<{ Params: { token: string; index: string } }>(
+    "/dashboard/api/sessions/:token/operator-questionnaires/:index",
+    async (request) => {
+      const s = await sessionOf(request, request.params.token);
+      const index = Number(request.params.index);
+      if (!Number.isInteger(index))
+        throw new AppError("PARAM_INVALID", { message: "index must be a step index" });
+      const b = request.body as { answers?: unknown } | undefined;
+      const after = await steps.answerAsOperator(s, index, b?.answers);
+      await sessions.appendEvent(after, "operator.questionnaire", { index, by: actorOf.get(request) ?? "" });
+      return { operator_questionnaires: operatorQuestionnaires(after) };
+    },
+  );
+};
