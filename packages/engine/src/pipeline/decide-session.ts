@@ -27,6 +27,7 @@ import {
 } from "../liveness/index.ts";
 import type { MrzFields } from "../mrz/index.ts";
 import type { CaptureAnalysis } from "./analyze-capture.ts";
+import { documentTypeOfAamva, personFromAamva, sideMapFromAamva } from "./driver-licence.ts";
 
 /** The challenge the server issued for this session's liveness attempt. */
 export interface LivenessChallenge {
@@ -104,8 +105,25 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
   const mrzSide = accepted
     ? reads.find((r) => r.outcome === "ok" && r.mrz?.lines.join() === accepted.lines.join())?.kind
     : undefined;
-  const person: IdentomatPerson = accepted ? personFromMrz(accepted.fields, input.now, accepted.lines) : {};
-  const documentType = documentTypeOf(accepted);
+  // Driver licences (and US/Canadian ID cards) are read from the card back's AAMVA barcode; an
+  // accepted MRZ takes precedence when a session has both.
+  const licence = accepted ? undefined : reads.find((r) => r.aamva)?.aamva;
+  const licenceOk = licence?.valid === true;
+  const person: IdentomatPerson = accepted
+    ? personFromMrz(accepted.fields, input.now, accepted.lines)
+    : licence && licenceOk
+      ? personFromAamva(licence.fields, input.now)
+      : {};
+  const documentType = accepted
+    ? documentTypeOf(accepted)
+    : licence && licenceOk
+      ? documentTypeOfAamva(licence)
+      : "";
+  const issuingState = accepted
+    ? accepted.fields.issuingState
+    : licenceOk
+      ? licence?.fields.country
+      : undefined;
   const portrait = reads.map((r) => r.portrait).find((p) => p?.outcome === "ok");
 
   // The live face: the selfie, else the first liveness frame with a face.
@@ -160,7 +178,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
   const documentRead: NonNullable<DecisionInput["document"]>["read"] =
     reads.length === 0
       ? "missing"
-      : accepted
+      : accepted || licenceOk
         ? "ok"
         : reads.every((r) => r.outcome === "no_document" || r.outcome === "image_unreadable")
           ? "no_document"
@@ -171,16 +189,16 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
     required: input.required,
     document: {
       read: documentRead,
-      mrzValid: accepted ? true : mrzInvalid ? false : null,
+      mrzValid: accepted ? true : licenceOk ? null : mrzInvalid ? false : null,
       expired: Number.isFinite(expiresAt) && expiresAt < input.now.getTime(),
       ageYears: typeof person.age === "number" ? person.age : null,
       fieldsMismatch: false,
       typeAllowed:
         !documentType || input.documentTypes.length === 0 || input.documentTypes.includes(documentType),
       countryAllowed:
-        !accepted?.fields.issuingState ||
+        !issuingState ||
         input.documentCountries.length === 0 ||
-        input.documentCountries.includes(accepted.fields.issuingState),
+        input.documentCountries.includes(issuingState),
       portraitFound: portrait !== undefined,
     },
     face: { outcome: liveOutcome },
@@ -215,7 +233,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
     documentType,
     person,
     idCardFront: mrzSide && mrzSide !== "card-back" ? side : {},
-    idCardBack: mrzSide === "card-back" ? side : {},
+    idCardBack: mrzSide === "card-back" ? side : licence && licenceOk ? sideMapFromAamva(licence.fields) : {},
     faceImages: face?.face.outcome === "ok" ? 1 : 0,
     decision,
     signals: {
@@ -224,6 +242,17 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
         outcome: r.outcome,
         ...(r.reason ? { reason: r.reason } : {}),
         portrait: r.portrait?.outcome ?? null,
+        ...(r.aamva
+          ? {
+              aamva: {
+                valid: r.aamva.valid,
+                version: r.aamva.version,
+                issuerId: r.aamva.issuerId,
+                errors: r.aamva.errors,
+                angle: r.aamva.angle,
+              },
+            }
+          : {}),
       })),
       mrzConsensus: { reason: agreed.reason, agreeing: agreed.agreeing },
       face: face ? { outcome: face.face.outcome } : null,

@@ -12,4 +12,11 @@ export {
   sideMapFromMrz,
   type VerifyOutput,
 } from "./decide-session.ts";
+export {
+  type AamvaRead,
+  documentTypeOfAamva,
+  personFromAamva,
+  readAamvaBarcode,
+  sideMapFromAamva,
+} from "./driver-licence.ts";
 export { type VerifyEngines, type VerifyInput, verifyCaptures } from "./verify-captures.ts";

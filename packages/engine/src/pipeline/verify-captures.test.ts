@@ -5,7 +5,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "../document/fixtures/render-document.ts";
+import { buildAamvaPayload, renderLicenceBack } from "../aamva/fixtures/make-licence.ts";
+import {
+  renderTd1Card,
+  renderTd3DataPage,
+  SAMPLE_TD1_FIELDS,
+  SAMPLE_TD3_FIELDS,
+} from "../document/fixtures/render-document.ts";
 import { createDocumentReader, type DocumentReader } from "../document/index.ts";
 import { createFaceEngine, DEFAULT_MATCH_THRESHOLDS, type FaceEngine } from "../face/index.ts";
 import { type VerifyInput, verifyCaptures } from "./verify-captures.ts";
@@ -110,6 +116,38 @@ describe("verifyCaptures", () => {
     );
     expect(noLiveness.decision.status).toBe("rejected");
     expect(noLiveness.decision.reasons).toContain("capture_missing");
+  });
+
+  it("reads a driver licence from its card back's PDF417 and matches the front's portrait", async () => {
+    const front = (await renderTd1Card(SAMPLE_TD1_FIELDS, { portrait: img("deepface/img1.jpg") })).front.png;
+    const back = await renderLicenceBack(
+      buildAamvaPayload({
+        number: "D7654321",
+        lastName: "MUSTERMANN",
+        firstName: "ERIKA",
+        birthDate: "1983-08-12",
+        issueDate: "2023-01-10",
+        expiryDate: "2031-08-12",
+        sex: "F",
+        state: "NY",
+      }),
+      { jpegQuality: 90 },
+    );
+    const out = await verifyCaptures(
+      {
+        ...base([
+          { kind: "card-front", bytes: front },
+          { kind: "card-back", bytes: back },
+          { kind: "face", bytes: img("deepface/img2.jpg") },
+        ]),
+        documentTypes: ["driver_license"],
+      },
+      { face, documents },
+    );
+    expect(out.documentType).toBe("driver_license");
+    expect(out.person).toMatchObject({ last_name: "MUSTERMANN", document_number: "D7654321", age: 43 });
+    expect(out.idCardBack).toMatchObject({ Document_Number_en_US: "D7654321" });
+    expect(out.decision).toMatchObject({ status: "approved", reasons: [] });
   });
 
   it("rejects a session whose document images hold no document", async () => {
