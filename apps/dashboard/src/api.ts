@@ -211,9 +211,49 @@ export const api = {
   users: () => call<{ items: User[] }>("GET", "users"),
   createUser: (email: string, role: string) =>
     call<{ user: User; password: string }>("POST", "users", { email, role }),
+  sessionSteps: (token: string) => call<SessionSteps>("GET", `sessions/${encodeURIComponent(token)}/steps`),
+  answerOperatorQuestionnaire: (token: string, index: number, answers: Record<string, unknown>) =>
+    call<unknown>("POST", `sessions/${encodeURIComponent(token)}/operator-questionnaires/${index}`, {
+      answers,
+    }),
   setUserDisabled: (id: string, disabled: boolean) =>
     call<{ ok: true }>("POST", `users/${encodeURIComponent(id)}/disable`, { disabled }),
 };
+
+/** `GET /dashboard/api/sessions/:token/steps` (apps/server/src/dashboard/steps-routes.ts). */
+export interface SessionSteps {
+  session_token: string;
+  status: string;
+  parent_session_id: string | null;
+  operator_questionnaires: {
+    index: number;
+    definition: {
+      key: string;
+      questions: {
+        key: string;
+        type: string;
+        label?: unknown;
+        required: boolean;
+        options?: { value: string }[];
+      }[];
+    };
+    answers: { key: string; answer: unknown }[] | null;
+  }[];
+  questionnaires: { key: string; questions: { key: string; answer: unknown }[] }[];
+  contact: { email?: string; phone?: string };
+  geolocation: Record<string, unknown> | null;
+  company_data: { fields: Record<string, string>; documents: string[] } | null;
+  beneficiaries: {
+    first_name: string;
+    last_name: string;
+    roles: string[];
+    share: number | null;
+    required: boolean;
+    session_token: string;
+    status: string;
+    result: { reject_reason: { value: string } } | null;
+  }[];
+}
 
 export function mediaUrl(token: string, mediaId: string): string {
   return `/dashboard/api/sessions/${encodeURIComponent(token)}/media/${encodeURIComponent(mediaId)}`;

@@ -1,6 +1,7 @@
 import { api, errorText, mediaUrl, type SessionDetail } from "../api.ts";
 import { field, formatDate, h, statusBadge } from "../h.ts";
 import type { PageContext } from "../main.ts";
+import { stepsSection } from "./session-steps.ts";
 
 const LABELS: Record<string, string> = {
   first_name: "First name",
@@ -269,7 +270,7 @@ export async function renderSessionDetail(ctx: PageContext, token: string): Prom
         ),
         signalsSection(d),
       ),
-      h("div", {}, mediaSection(d), fieldsSection(ctx, d, reload)),
+      h("div", {}, mediaSection(d), fieldsSection(ctx, d, reload), stepsSection(token, reload)),
     ),
     h(
       "div",
