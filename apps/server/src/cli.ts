@@ -24,6 +24,7 @@ import {
   setCompanyCommand,
 } from "./cli/company-commands.ts";
 import { compareCommand, readDocumentCommand } from "./cli/engine-commands.ts";
+import { type CreateUserOptions, createUserCommand } from "./cli/user-commands.ts";
 import { loadConfig } from "./config.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { keyStatus, rotateMasterKey } from "./services/key-rotation.ts";
@@ -141,6 +142,16 @@ keys
       }).rotateCompanyDataKey(opts.company),
     })),
   );
+
+const user = program.command("user").description("dashboard accounts");
+user
+  .command("create")
+  .description("a dashboard user of a company; prints a one-time password unless --password-stdin")
+  .requiredOption("--company <id>", "company id")
+  .requiredOption("--email <email>", "login email")
+  .requiredOption("--role <role>", "admin (everything) or operator (view and review sessions)")
+  .option("--password-stdin", "read the password from stdin (at least 10 characters)")
+  .action((opts: CreateUserOptions) => withRuntime((rt) => createUserCommand(rt, loadConfig(), opts)));
 
 const config = program.command("config").description("saved session configurations (config_id)");
 config

@@ -6,10 +6,11 @@
 
 import { createServer } from "node:http";
 import { createKeyringSecretBox } from "@verimat/core";
-import { createRepositories } from "@verimat/db";
+import { createDashboardRepository, createRepositories } from "@verimat/db";
 import { type App, buildApp } from "./app.ts";
 import { startCallbacks } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
+import { createUserService } from "./dashboard/user-service.ts";
 import { openRuntime } from "./runtime.ts";
 import { assertMasterKeysCoverStoredKeys } from "./services/key-rotation.ts";
 import { createCompanyService } from "./services/company-service.ts";
@@ -41,7 +42,12 @@ export async function runProcess(role: ProcessRole): Promise<void> {
       secretBox: createKeyringSecretBox(runtime.masterKeys),
       clock: runtime.clock,
     });
-    demo = await ensureDemoCompany(companies, config.dataDir);
+    const users = createUserService({
+      repo: createDashboardRepository(runtime.database.db),
+      clock: runtime.clock,
+      ...config.dashboard,
+    });
+    demo = await ensureDemoCompany(companies, config.dataDir, users);
   }
   const app = await buildApp({ config, ...runtime, demoCompanyKey: demo?.demo.company_key });
   const log = app.http.log;
@@ -140,6 +146,12 @@ export async function runProcess(role: ProcessRole): Promise<void> {
         `Demo company id:  ${demo.demo.company_id}`,
         `Demo company key: ${demo.demo.company_key}`,
         `Demo page:        ${config.publicUrl}/demo`,
+        ...(demo.demo.admin_email
+          ? [
+              `Dashboard:        ${config.publicUrl}/dashboard/`,
+              `Dashboard login:  ${demo.demo.admin_email} / ${demo.demo.admin_password ?? ""}`,
+            ]
+          : []),
         "",
       ].join("\n"),
     );
