@@ -4,7 +4,8 @@
  * the delivery rate and the latency of begin/ and result/ while deliveries run, as a ratio to the same
  * calls measured idle in the same run (the machine is shared and noisy: only ratios mean something).
  *
- *   npm run bench:callbacks [-- --events 10000 --seconds 3 --connections 10]
+ *   npm run bench:callbacks [-- --events 10000 --seconds 3 --connections 10 --split]
+ * (--split: the API in a `verimat serve` process, deliveries in a `verimat worker` process.)
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -27,6 +28,8 @@ const opt = (name: string, def: number) => {
 const EVENTS = opt("events", 10_000);
 const seconds = opt("seconds", 3);
 const connections = opt("connections", 10);
+// all: one process serves and delivers (npm start); split: `verimat serve` + `verimat worker`.
+const split = args.includes("--split");
 const root = path.resolve(import.meta.dirname, "../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cb-bench-"));
 const PORT = 18941;
@@ -78,10 +81,14 @@ function cli(...a: string[]): Record<string, unknown> {
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
 }
 
-async function startServer(): Promise<{ proc: ChildProcess; out: () => string }> {
-  const proc = spawn("npx", ["tsx", "apps/server/src/main.ts"], {
+async function startServer(
+  script: string[] = split ? ["apps/server/src/cli.ts", "serve"] : ["apps/server/src/main.ts"],
+  ready = "Demo page:",
+  extraEnv: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; out: () => string }> {
+  const proc = spawn("npx", ["tsx", ...script], {
     cwd: root,
-    env,
+    env: { ...env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -92,7 +99,7 @@ async function startServer(): Promise<{ proc: ChildProcess; out: () => string }>
     out += d.toString();
   });
   const deadline = Date.now() + 60_000;
-  while (!out.includes("Demo page:")) {
+  while (!out.includes(ready)) {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`server did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -125,6 +132,9 @@ async function waitForDelivered(done: () => boolean, ms: number): Promise<void> 
 const withCallbacksEvents = (r: { total: number }) => r.total;
 
 const server = await startServer();
+const worker = split
+  ? await startServer(["apps/server/src/cli.ts", "worker"], "worker running", { LOG_LEVEL: "info" })
+  : null;
 try {
   const demoId = /Demo company id:\s+(\S+)/.exec(server.out())?.[1];
   const demoKey = /Demo company key:\s+(\S+)/.exec(server.out())?.[1];
@@ -189,7 +199,7 @@ try {
   const spanS = (lastAt - firstAt) / 1000;
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
   console.log(
-    `bench/callbacks  ${EVENTS} events, SQLite, role all, CALLBACK_CONCURRENCY default, LOG_LEVEL=warn`,
+    `bench/callbacks  ${EVENTS} events, SQLite, ${split ? "serve + worker processes" : "one process (role all)"}, CALLBACK_CONCURRENCY default, LOG_LEVEL=warn`,
   );
   console.log(
     `  enqueued: ${EVENTS} events in ${enqueueSeconds.toFixed(1)} s (${(EVENTS / enqueueSeconds).toFixed(0)}/s, batched)`,
@@ -221,6 +231,7 @@ try {
   if (delivered !== EVENTS || badSignatures > 0) process.exitCode = 1;
 } finally {
   server.proc.kill("SIGTERM");
+  worker?.proc.kill("SIGTERM");
   receiver.close();
   await new Promise((r) => setTimeout(r, 500));
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -85,7 +85,7 @@ export interface CallbackServiceDeps {
   allowPrivate: boolean;
   /** Per-attempt timeout (connect to end of answer). */
   timeoutMs: number;
-  /** How long a company's callback settings stay cached for session events. @default 1000 */
+  /** How long a company's callback settings and opened signing secrets stay cached. @default 1000 */
   companyCacheMs?: number;
   resolver?: Resolver;
   log?: CallbackLog;
@@ -236,9 +236,23 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     return id;
   }
 
+  // Opened signing secrets per company for a few seconds: deliveries come in bursts per company.
+  const secretCache = new Map<string, { sealed: string | null; secrets: string[]; until: number }>();
+
   /** The secrets to sign with, newest first (two during a rotation). Creates one if there is none. */
   async function signingSecrets(company: CompanyRecord): Promise<string[]> {
     const now = clock.now();
+    const hit = secretCache.get(company.id);
+    if (hit && hit.until > now && hit.sealed === company.secretKeySealed) return hit.secrets;
+    const secrets = await loadSigningSecrets(company, now);
+    if (cacheMs > 0) {
+      if (secretCache.size >= 10_000) secretCache.clear();
+      secretCache.set(company.id, { sealed: company.secretKeySealed, secrets, until: now + cacheMs });
+    }
+    return secrets;
+  }
+
+  async function loadSigningSecrets(company: CompanyRecord, now: number): Promise<string[]> {
     let row = await repos.callbacks.findSecret(company.id);
     if (company.secretKeySealed) {
       // Callbacks are keyed with the company's secret_key; a copy of its sealed form notices a rotation.
@@ -273,7 +287,7 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     if (!event) throw new PermanentJobError(`callback event ${p.eventId} no longer exists`);
     // Idempotent: a job that runs again after a delivery (lost lease) sends nothing twice.
     if (event.status === "delivered" && p.replay === undefined) return null;
-    const company = await repos.companies.findById(event.companyId);
+    const company = await companyFor(event.companyId);
     const now = clock.now();
     if (!company?.callbackUrl) {
       await repos.callbacks.setEventStatus(event.id, "failed", "the company has no callback URL", now);
@@ -424,13 +438,19 @@ export function createCallbackService(deps: CallbackServiceDeps) {
         },
         now,
       );
+      secretCache.delete(companyId);
       return secret;
     },
 
     /** Forget cached company settings (after a change in this process). */
     invalidate(companyId?: string): void {
-      if (companyId === undefined) companyCache.clear();
-      else companyCache.delete(companyId);
+      if (companyId === undefined) {
+        companyCache.clear();
+        secretCache.clear();
+      } else {
+        companyCache.delete(companyId);
+        secretCache.delete(companyId);
+      }
     },
 
     /**
