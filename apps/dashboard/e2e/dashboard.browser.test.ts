@@ -234,7 +234,21 @@ describe("dashboard in Chromium", () => {
         "identity-document",
       ]);
       await page.waitForSelector("[data-preview]");
+      expect(await page.textContent(".notice")).toContain("Saved");
       await shot(page, "07-config-saved");
+
+      // Settings: a new API key is shown once and works with begin/.
+      await page.click("nav >> text=Settings");
+      await page.waitForSelector("[data-form=settings]");
+      await page.click("button:has-text('Add a key')");
+      const key = await page.inputValue(".shown-once input");
+      const begun = await t.http.inject({
+        method: "POST",
+        url: "/external-api/begin/",
+        payload: { company_key: key },
+      });
+      expect(begun.statusCode).toBe(200);
+      await shot(page, "09-settings");
     } catch (err) {
       await shot(page, "failed-config");
       throw err;

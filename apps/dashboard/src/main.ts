@@ -25,6 +25,8 @@ export interface PageContext {
 
 const root = document.getElementById("app") ?? document.body;
 let me: Me | null = null;
+/** A message to show after the next page change (e.g. "Saved" before moving to the saved item). */
+let carried: { text: string; kind: "ok" | "error" } | null = null;
 
 function renderLogin(message = ""): void {
   document.title = "Log in · Verimat";
@@ -145,12 +147,19 @@ function renderRoute(): void {
     main,
     query: new URLSearchParams(qs),
     navigate: (hash) => {
+      const shown = notice.querySelector(".msg");
+      if (shown)
+        carried = { text: shown.textContent ?? "", kind: shown.classList.contains("error") ? "error" : "ok" };
       location.hash = hash;
     },
     notify(text, kind = "ok") {
       notice.replaceChildren(h("p", { class: `msg ${kind}` }, text));
     },
   };
+  if (carried) {
+    ctx.notify(carried.text, carried.kind);
+    carried = null;
+  }
   const parts = path.split("/").filter(Boolean);
   const done = (p: Promise<void>) =>
     p

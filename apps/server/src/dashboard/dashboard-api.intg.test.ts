@@ -250,6 +250,32 @@ describe("dashboard auth", () => {
     expect((await api(three, "GET", "/dashboard/api/me")).statusCode).toBe(401);
   });
 
+  it("changes the password only with the current one", async () => {
+    const a = await login("op@a.test");
+    const wrong = await api(a, "POST", "/dashboard/api/password", {
+      current_password: "not it at all",
+      new_password: "a new password 1",
+    });
+    expect(wrong.statusCode).toBe(401);
+    const short = await api(a, "POST", "/dashboard/api/password", {
+      current_password: PASSWORD,
+      new_password: "short",
+    });
+    expect(short.statusCode).toBe(400);
+    const ok = await api(a, "POST", "/dashboard/api/password", {
+      current_password: PASSWORD,
+      new_password: "a new password 1",
+    });
+    expect(ok.statusCode).toBe(200);
+    await login("op@a.test", "a new password 1");
+    const old = await t.http.inject({
+      method: "POST",
+      url: "/dashboard/api/login",
+      payload: { email: "op@a.test", password: PASSWORD },
+    });
+    expect(old.statusCode).toBe(401);
+  });
+
   it("ends a login when it expires", async () => {
     const a = await login("admin@a.test");
     t.clock.advance(12 * 3_600_000 + 1);
