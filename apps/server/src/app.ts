@@ -213,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     steps,
     kyb,
     uploadLimitBytes: config.uploadLimitBytes,
+    sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });

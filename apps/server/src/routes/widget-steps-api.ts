@@ -19,6 +19,8 @@ export interface WidgetStepsApiDeps {
   steps: StepService;
   kyb: KybService;
   uploadLimitBytes: number;
+  /** Largest total of one session's media (captures and these files together). */
+  sessionMediaLimitBytes?: number;
 }
 
 const FILE_KINDS = {
@@ -152,11 +154,19 @@ export const widgetStepsApiRoutes: FastifyPluginAsync<WidgetStepsApiDeps> = asyn
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
     const file = await request.file({ limits: { fileSize: deps.uploadLimitBytes, files: 1 } });
     if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+    const room =
+      deps.sessionMediaLimitBytes === undefined
+        ? Number.POSITIVE_INFINITY
+        : deps.sessionMediaLimitBytes - (await sessions.listMedia(s)).reduce((n, m) => n + m.size, 0);
+    if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
+    let received = 0;
     let sniffed: string | null = null;
     async function* checked(): AsyncGenerator<Buffer> {
       let head = Buffer.alloc(0);
       for await (const chunk of file?.file ?? []) {
         const buf = chunk as Buffer;
+        received += buf.length;
+        if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
         if (sniffed === null) {
           head = Buffer.concat([head, buf]);
           if (head.length < 12) continue;
