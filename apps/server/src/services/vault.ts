@@ -38,7 +38,10 @@ import {
 import type { MediaKeyring } from "@verimat/media";
 import type { Kysely } from "kysely";
 
-/** Verification fields kept in clear beside the sealed copy: no personal data, useful for filters. */
+/**
+ * Verification fields kept in clear beside the sealed copy: no personal data, useful for filters
+ * (plus `documentCountry`, the person's `issuing_state`). Reads return the sealed copy only.
+ */
 const CLEAR_VERIFICATION_FIELDS = [
   "documentType",
   "reasonCodes",
@@ -193,11 +196,11 @@ export function createVault(deps: VaultDeps) {
     s: { token: string; companyId: string },
     field: string,
     value: Record<string, unknown>,
-    clear: readonly string[],
+    clear: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     if (Object.keys(value).length === 0) return {};
     const key = await sessionKey(s.token, s.companyId);
-    return { ...pick(value, clear), [SEALED]: sealJson(key, value, `session/${s.token}/${field}`) };
+    return { ...clear, [SEALED]: sealJson(key, value, `session/${s.token}/${field}`) };
   }
 
   async function openObject(token: string, field: string, stored: Record<string, unknown>) {
@@ -228,18 +231,24 @@ export function createVault(deps: VaultDeps) {
       const out: SessionPatch = { ...patch };
       let search: { field: string; digest: string }[] | undefined;
       if (patch.verification !== undefined) {
-        out.verification = await sealObject(s, "verification", patch.verification, CLEAR_VERIFICATION_FIELDS);
         const person = patch.verification.person;
+        const clear = pick(patch.verification, CLEAR_VERIFICATION_FIELDS);
+        // The issuing country stays filterable (dashboard) without opening the row.
+        const country = (person as { issuing_state?: unknown } | undefined)?.issuing_state;
+        if (typeof country === "string" && country !== "") clear.documentCountry = country;
+        out.verification = await sealObject(s, "verification", patch.verification, clear);
         if (person && typeof person === "object") {
           const { key } = await currentCompanyKey(s.companyId, "index");
           search = personBlindIndexes(key, person as Record<string, unknown>);
         }
       }
       if (patch.technical !== undefined) {
-        out.technical = (await sealObject(s, "technical", patch.technical, CLEAR_TECHNICAL_FIELDS)) as Record<
-          string,
-          string
-        >;
+        out.technical = (await sealObject(
+          s,
+          "technical",
+          patch.technical,
+          pick(patch.technical, CLEAR_TECHNICAL_FIELDS),
+        )) as Record<string, string>;
       }
       return search ? { patch: out, search } : { patch: out };
     },
