@@ -212,6 +212,8 @@ describe("step catalogue in Chromium", () => {
       await page.waitForSelector("[data-error-for=documents]:has-text('at least 1 required')");
       await page.setInputFiles("input[name=documents]", pdf);
       await page.waitForSelector("[data-documents] .badge.approved");
+      // The earlier "at least 1 required" goes once a document is in.
+      expect(await page.locator("[data-error-for=documents]").textContent()).toBe("");
       await shot(page, "07-company-data");
       await page.click("[data-action=submit-company]");
 

@@ -60,6 +60,8 @@ export function renderCompanyData(o: CompanyDataOptions): HTMLElement {
       o.upload(file).then(
         (id) => {
           documents.push(id);
+          const stale = form.querySelector<HTMLElement>('[data-error-for="documents"]');
+          if (stale) stale.textContent = "";
           item.replaceChildren(h("span", {}, file.name), h("span", { class: "badge approved" }, "✓"));
         },
         (err: unknown) => {
