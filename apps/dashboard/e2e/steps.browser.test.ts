@@ -41,6 +41,12 @@ beforeAll(async () => {
     role: "operator",
     password: PASSWORD,
   });
+  await t.services.dashboardUsers.create({
+    companyId: company.company_id,
+    email: "admin@acme.test",
+    role: "admin",
+    password: PASSWORD,
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -139,6 +145,70 @@ describe("dashboard: step catalogue", () => {
         },
       ]);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("builds a questionnaire step in the configuration builder (settings as JSON, checked on save)", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    try {
+      await page.goto(`${base}/dashboard/`);
+      await page.waitForSelector("[data-page=login]");
+      await page.fill("input[name=email]", "admin@acme.test");
+      await page.fill("input[name=password]", PASSWORD);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("[data-stat=total]");
+      await page.click("nav >> text=Configurations");
+      await page.click("text=New configuration");
+      await page.waitForSelector("form.builder");
+      await page.fill("input[name=name]", "Source of funds");
+      await page.selectOption("select[aria-label='Step to add']", "user-questionnaire");
+      await page.click("[data-add-step]");
+      const json = page.locator("[data-type=user-questionnaire] [data-step-json]");
+      await json.fill(
+        JSON.stringify({ key: "funds", questions: [{ key: "source", type: "single-choice" }] }),
+      );
+      await json.blur();
+      await page.click("button[type=submit]");
+      await page.waitForSelector("text=options are required");
+      await json.fill(
+        JSON.stringify({
+          key: "funds",
+          questions: [
+            {
+              key: "source",
+              type: "single-choice",
+              required: true,
+              options: [{ value: "salary" }, { value: "savings" }],
+            },
+          ],
+        }),
+      );
+      await json.blur();
+      await page.click("button[type=submit]");
+      await page.waitForSelector("[data-config-id]");
+      await page.screenshot({ path: path.join(artifacts, "steps-builder.png"), fullPage: true });
+      const configId = (await page.getAttribute("[data-config-id]", "data-config-id")) ?? "";
+      const saved = await t.services.configurations.get(company.company_id, configId);
+      expect(saved?.steps).toEqual([
+        {
+          type: "user-questionnaire",
+          flags: {
+            key: "funds",
+            questions: [
+              {
+                key: "source",
+                type: "single-choice",
+                required: true,
+                options: [{ value: "salary" }, { value: "savings" }],
+              },
+            ],
+          },
+        },
+      ]);
     } finally {
       await context.close();
     }

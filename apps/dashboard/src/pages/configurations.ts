@@ -14,7 +14,43 @@ const STEP_TYPES = [
   "geolocation",
   "company-data",
   "beneficiaries",
+  "operator-questionnaire",
+  "language",
 ];
+
+/**
+ * Steps of the catalogue whose settings are edited as JSON (their flags; the server checks them on
+ * save and names what is wrong), with a starting point and what the settings hold.
+ */
+const JSON_STEPS: Record<string, { start: Record<string, unknown>; hint: string }> = {
+  "user-questionnaire": {
+    start: {
+      key: "questionnaire",
+      questions: [{ key: "q1", type: "text", required: true, label: { en: "Question" } }],
+    },
+    hint: "key, questions [{key, type (text, number, date, single-choice, multiple-choice, yes-no, file), label, required, options, when}]",
+  },
+  "operator-questionnaire": {
+    start: {
+      key: "operator",
+      questions: [{ key: "notes", type: "text", required: true, label: { en: "Notes" } }],
+    },
+    hint: "as a user questionnaire; filled in by operators on the session page",
+  },
+  "company-data": {
+    start: {
+      fields: ["company_name", "registration_number", "country", "legal_form", "address"],
+      min_documents: 1,
+    },
+    hint: "fields, required_fields, min_documents, max_documents",
+  },
+  beneficiaries: {
+    start: { min: 1, max: 10, child_flags: { liveness: true } },
+    hint: "min, max, child_flags, child_steps, child_ttl_hours",
+  },
+  language: { start: { languages: ["en", "ka", "ru"] }, hint: "languages" },
+  geolocation: { start: {}, hint: "required (true: the position cannot be refused)" },
+};
 const DOC_TYPES = ["passport", "id", "driver_license", "residence_license"];
 const LANGUAGES = ["", "en", "ka", "ru", "es", "uk", "el"];
 
@@ -193,6 +229,23 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
             }),
           );
         }
+        const jsonStep = JSON_STEPS[step.type];
+        if (jsonStep) {
+          const json = h("textarea", { rows: 8, "data-step-json": "", spellcheck: false });
+          json.value = JSON.stringify(f, null, 2);
+          const problem = h("small", { class: "hint", role: "status" });
+          json.addEventListener("change", () => {
+            try {
+              const v: unknown = JSON.parse(json.value);
+              if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+              step.flags = v as Record<string, unknown>;
+              problem.textContent = "";
+            } catch {
+              problem.textContent = "Not a JSON object: the previous settings stay.";
+            }
+          });
+          settings.push(field("Settings (JSON)", json, jsonStep.hint), problem);
+        }
         const title = h("input", { value: typeof step.title === "string" ? step.title : "" });
         title.addEventListener("change", () => {
           if (title.value.trim()) step.title = title.value.trim();
@@ -251,6 +304,7 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
     const defaults: Record<string, Record<string, unknown>> = {
       "identity-document": { document_types: ["passport", "id"] },
       liveness: { liveness: true },
+      ...Object.fromEntries(Object.entries(JSON_STEPS).map(([k, v]) => [k, structuredClone(v.start)])),
     };
     state.steps.push({ type: addType.value, flags: { ...(defaults[addType.value] ?? {}) } });
     renderSteps(`[data-index="${state.steps.length - 1}"] [data-remove]`);
