@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The example page's script: start a session on our server, then show the widget in an iframe
  * (`mountWidget`, resolves on "DONE") or go to it (`redirectToWidget`).
