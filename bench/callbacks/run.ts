@@ -47,6 +47,8 @@ const env = {
 // The receiver: checks every signature, counts deliveries and distinct event ids.
 let secret = "";
 const ids = new Set<string>();
+/** The backlog's events (type "ping"), apart from the session.created events of the begin/ probe. */
+const pings = new Set<string>();
 let deliveries = 0;
 let badSignatures = 0;
 let firstAt = 0;
@@ -62,10 +64,14 @@ const receiver = http.createServer((req, res) => {
     const expected = createHmac("sha256", secret).update(`${t}.${body}`).digest();
     if (v1.length !== 64 || !timingSafeEqual(expected, Buffer.from(v1, "hex"))) badSignatures++;
     deliveries++;
-    ids.add((JSON.parse(body) as { id: string }).id);
-    const now = performance.now();
-    if (firstAt === 0) firstAt = now;
-    lastAt = now;
+    const event = JSON.parse(body) as { id: string; type: string };
+    ids.add(event.id);
+    if (event.type === "ping") pings.add(event.id);
+    if (event.type === "ping") {
+      const now = performance.now();
+      if (firstAt === 0) firstAt = now;
+      lastAt = now;
+    }
     res.writeHead(200).end("ok");
   });
 });
@@ -98,7 +104,7 @@ async function startServer(
   proc.stderr?.on("data", (d: Buffer) => {
     out += d.toString();
   });
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000; // a loaded machine starts slowly
   while (!out.includes(ready)) {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`server did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -167,8 +173,6 @@ try {
   // The cost of enqueueing on the hot path: begin/ of the company with a callback URL, same probe length.
   const withCallbacks = await load(`${base}/external-api/begin/`, JSON.stringify({ company_key: demoKey }));
   await waitForDelivered(() => ids.size >= withCallbacksEvents(withCallbacks), 300_000);
-  const before = ids.size;
-  firstAt = 0;
 
   // The backlog: 10,000 events written to the shared database by this process (as another API process
   // would), batched; the server's callback worker picks them up and delivers them.
@@ -189,13 +193,13 @@ try {
   await database.close();
 
   // Busy: the same probes while the backlog drains.
-  const deliveredAtProbe = ids.size - before;
+  const deliveredAtProbe = pings.size;
   const busyBegin = await load(`${base}/external-api/begin/`, beginBody);
   const busyResult = await load(`${base}/external-api/result/`, resultBody);
-  const deliveredAfterProbe = ids.size - before;
+  const deliveredAfterProbe = pings.size;
   const deadline = Date.now() + 300_000;
-  while (ids.size - before < EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const delivered = ids.size - before;
+  while (pings.size < EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const delivered = pings.size;
   const spanS = (lastAt - firstAt) / 1000;
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
   console.log(
@@ -205,7 +209,7 @@ try {
     `  enqueued: ${EVENTS} events in ${enqueueSeconds.toFixed(1)} s (${(EVENTS / enqueueSeconds).toFixed(0)}/s, batched)`,
   );
   console.log(
-    `  delivered: ${delivered}/${EVENTS} distinct ids, ${deliveries} deliveries in all, ${badSignatures} bad signatures, lost ${EVENTS - delivered}`,
+    `  delivered: ${delivered}/${EVENTS} distinct ids, ${deliveries} deliveries in all (retries, duplicates after a lost lease, probe events), ${badSignatures} bad signatures, lost ${EVENTS - delivered}`,
   );
   console.log(
     `  delivery rate: ${(delivered / spanS).toFixed(0)} events/s (first to last delivery ${spanS.toFixed(1)} s)`,
