@@ -128,6 +128,13 @@ export const widgetStepsApiRoutes: FastifyPluginAsync<WidgetStepsApiDeps> = asyn
   app.post<{ Params: { id: string } }>("/api/widget/steps/beneficiaries/:id/resend", async (request) => {
     const s = await load(request);
     if (s.status !== "in_progress") throw new AppError("SESSION_CLOSED");
+    // Only a link that could not be sent: the person's page must not be a way to flood someone's inbox.
+    const known = (s.verification as SessionVerification).beneficiaries?.find(
+      (x) => x.id === request.params.id,
+    );
+    if (!known) throw new AppError("BENEFICIARIES_INVALID", { message: "no such beneficiary" });
+    if (known.link_sent_via !== null)
+      throw new AppError("BENEFICIARIES_INVALID", { message: "the link was already sent" });
     const after = await kyb.sendLink(s, request.params.id);
     const b = (after.verification as SessionVerification).beneficiaries?.find(
       (x) => x.id === request.params.id,

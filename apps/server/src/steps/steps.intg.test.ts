@@ -465,7 +465,7 @@ describe("KYB", () => {
     ]);
     const r0 = (await result(parent)) as unknown as {
       company_data: { fields: Record<string, string>; documents: string[] };
-      beneficiaries: { session_token: string; first_name: string }[];
+      beneficiaries: { id: string; session_token: string; first_name: string }[];
     };
     expect(r0.company_data).toEqual({
       fields: {
@@ -483,6 +483,8 @@ describe("KYB", () => {
     expect(child?.parentSessionId).toBe(parent);
     expect(child?.effectiveSteps.map((s) => s.type)).toEqual(["identity-document", "liveness"]);
     const mail = await smtp.waitFor("nino@acme.ge");
+    const resend = await call(parent, "POST", `/api/widget/steps/beneficiaries/${nino.id}/resend`, {});
+    expect([resend.code, resend.message]).toEqual(["BENEFICIARIES_INVALID", "the link was already sent"]);
     expect(mail.text).toContain(`https://verify.example.test/?session_token=${nino.session_token}`);
 
     // The representative is done; the parent waits for its beneficiaries (no engine decision).
