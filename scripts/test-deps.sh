@@ -6,6 +6,8 @@ need=()
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || need+=(fonts-ocr-b)
 # Debian's Chromium runs the widget's browser tests (apps/widget/e2e, driven by playwright-core).
 dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+# Debian's Firefox ESR runs the widget's Firefox tests (WebDriver BiDi through playwright-core).
+dpkg -s firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
 # (further system packages are added here as they arrive)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
