@@ -159,6 +159,7 @@ export function createDashboardRepository(db: Kysely<Database>) {
         .selectAll()
         .where("company_id", "=", companyId)
         .orderBy("created_at")
+        .orderBy("email")
         .execute();
       return rows.map(toUser);
     },
