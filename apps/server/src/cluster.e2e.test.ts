@@ -149,5 +149,5 @@ it.runIf(available)(
       `cluster: ${SESSIONS} sessions decided; ${client.retries} requests retried on the other API, ${resentCount} captures re-sent\n`,
     );
   },
-  1_500_000,
+  1_800_000,
 );
