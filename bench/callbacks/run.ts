@@ -32,7 +32,7 @@ const connections = opt("connections", 10);
 const split = args.includes("--split");
 const root = path.resolve(import.meta.dirname, "../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cb-bench-"));
-const PORT = 18941;
+const PORT = opt("port", 18941);
 const env = {
   ...process.env,
   LOG_LEVEL: "warn",
@@ -234,8 +234,15 @@ try {
   );
   if (delivered !== EVENTS || badSignatures > 0) process.exitCode = 1;
 } finally {
+  // npx passes SIGTERM on; wait for the servers to exit so the next run finds the port free.
+  const exited = (p: ChildProcess) =>
+    p.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once("exit", () => r()));
   server.proc.kill("SIGTERM");
   worker?.proc.kill("SIGTERM");
+  await Promise.race([
+    Promise.all([exited(server.proc), worker ? exited(worker.proc) : Promise.resolve()]),
+    new Promise((r) => setTimeout(r, 20_000)),
+  ]);
   receiver.close();
   await new Promise((r) => setTimeout(r, 500));
   fs.rmSync(dataDir, { recursive: true, force: true });
