@@ -106,8 +106,9 @@ function startParent(): Promise<http.Server> {
     res.setHeader("content-type", "text/html");
     if (url.pathname === "/parent") {
       const src = `${base}/?session_token=${encodeURIComponent(url.searchParams.get("token") ?? "")}`;
+      const allow = url.searchParams.get("allow") === "0" ? "" : ' allow="camera"';
       res.end(`<!doctype html><title>Shop</title><h1>Shop checkout</h1>
-<iframe src="${src}" allow="camera" style="width:420px;height:640px;border:1px solid #999"></iframe>
+<iframe src="${src}"${allow} style="width:420px;height:640px;border:1px solid #999"></iframe>
 <script>window.messages=[];addEventListener("message",(e)=>window.messages.push({origin:e.origin,data:e.data}));</script>`);
       return;
     }
@@ -310,6 +311,21 @@ describe.skipIf(!haveFirefox && !process.env.CI)("widget in Firefox", () => {
       );
       const messages = await page.evaluate(() => (globalThis as unknown as { messages: unknown[] }).messages);
       expect(messages).toEqual([{ origin: base, data: "DONE" }]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("explains an iframe without camera permission, offering upload", async () => {
+    const token = await begin({ liveness: false, skip_document: true, skip_agreement: true });
+    const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
+    try {
+      await page.goto(`${parentBase}/parent?allow=0&token=${token}`);
+      const frame = await widgetFrame(page);
+      await frame.waitForSelector("[data-screen=camera-problem]");
+      await shot(page, "10-iframe-no-camera-permission");
+      expect(await frame.getAttribute("[data-screen=camera-problem]", "data-problem")).toBe("frame");
+      expect(await frame.locator("[data-screen=camera-problem] input[type=file]").count()).toBe(1);
     } finally {
       await page.close();
     }

@@ -27,12 +27,29 @@ export function cameraBlockedByFrame(): boolean {
   return policy ? !policy.allowsFeature("camera") : false;
 }
 
+/**
+ * Framed in a browser without a permissions-policy API (Firefox, Safari): the camera permission as the
+ * frame sees it before asking. A frame the embedder did not grant the camera reads "denied" before any
+ * prompt, so a refusal then is the embedder's to fix (Firefox otherwise reports a plain NotAllowedError,
+ * which would send the person to their own settings for nothing). Null when not framed or unknown.
+ */
+async function framedPermissionState(): Promise<PermissionState | null> {
+  if (window.parent === window) return null;
+  if ("permissionsPolicy" in document || "featurePolicy" in document) return null;
+  try {
+    return (await navigator.permissions.query({ name: "camera" })).state;
+  } catch {
+    return null;
+  }
+}
+
 export async function openCamera(
   video: HTMLVideoElement,
   opts: { facing: "user" | "environment"; hd: boolean },
 ): Promise<OpenCameraResult> {
   if (cameraBlockedByFrame()) return { ok: false, problem: "frame" };
   if (!navigator.mediaDevices?.getUserMedia) return { ok: false, problem: "unsupported" };
+  const deniedBeforeAsking = (await framedPermissionState()) === "denied";
   let stream: MediaStream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -44,7 +61,7 @@ export async function openCamera(
       },
     });
   } catch (error) {
-    return { ok: false, problem: classifyCameraError(error, false) };
+    return { ok: false, problem: classifyCameraError(error, deniedBeforeAsking) };
   }
   const stop = (): void => {
     for (const track of stream.getTracks()) track.stop();
