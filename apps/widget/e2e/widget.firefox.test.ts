@@ -5,7 +5,8 @@
  * frame) stands in for a webcam, with the permission prompt turned off. Firefox ESR lacks one BiDi command
  * playwright-core sends; see shimMissingBidiCommands. Covered: keyboard consent, a
  * document upload ending at the return_url, a camera selfie taken by hand, liveness starting (challenge
- * and flash), the iframe flow's postMessage, and the unknown-link page. Screenshots land in
+ * and flash), the iframe flow's postMessage, an iframe without `allow="camera"`, and the unknown-link
+ * page in the browser's language. Screenshots land in
  * test-artifacts/widget-firefox/. Skipped only when firefox-esr is missing outside CI.
  */
 import fs from "node:fs";
@@ -331,14 +332,14 @@ describe.skipIf(!haveFirefox && !process.env.CI)("widget in Firefox", () => {
     }
   });
 
-  it("shows a clear page for an unknown link", async () => {
-    const page = await browser.newPage();
+  it("shows a clear page for an unknown link, in the browser's language", async () => {
+    const page = await browser.newPage({ locale: "ru-RU" });
     try {
       const res = await page.goto(`${base}/?session_token=${"z".repeat(40)}`);
       expect(res?.status()).toBe(404);
       await page.waitForSelector("[data-screen=unknown]");
-      expect(await page.textContent("h1")).toBe("This link is not valid");
-      await shot(page, "09-unknown");
+      expect(await page.textContent("h1")).toBe("Ссылка недействительна");
+      await shot(page, "09-unknown-ru");
     } finally {
       await page.close();
     }
