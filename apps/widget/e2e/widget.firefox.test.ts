@@ -268,12 +268,17 @@ describe.skipIf(!haveFirefox && !process.env.CI)("widget in Firefox", () => {
     ]);
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors = collectErrors(page);
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
     try {
       await page.goto(`${base}/?session_token=${token}`);
       await page.waitForSelector("[data-screen=liveness-intro]");
       await shot(page, "06-liveness-intro");
       await page.click("[data-action=start-liveness]");
-      await page.waitForSelector("[data-screen=liveness-running][data-flash=on]", { timeout: 20_000 });
+      // the on-device face tracker (wasm) loaded in Firefox too
+      await page.waitForSelector("[data-screen=liveness-running][data-flash=on][data-tracking=on]", {
+        timeout: 20_000,
+      });
       await shot(page, "07-liveness-flash");
       const events = await t.services.sessions.events(token);
       expect(events.some((e) => e.type === "liveness.challenge")).toBe(true);
@@ -287,6 +292,10 @@ describe.skipIf(!haveFirefox && !process.env.CI)("widget in Firefox", () => {
           { timeout: 10_000 },
         )
         .toBeGreaterThan(0);
+      // everything, the face models included, comes from our own origin
+      expect(
+        requests.filter((u) => !u.startsWith(base) && !u.startsWith("data:") && !u.startsWith("blob:")),
+      ).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
