@@ -12,9 +12,9 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
-import { dashboardStepsRoutes } from "./dashboard/steps-routes.ts";
 import { sealedFindingsWriter } from "./dashboard/sealed-findings.ts";
 import { createSessionReviewService } from "./dashboard/session-review-service.ts";
+import { dashboardStepsRoutes } from "./dashboard/steps-routes.ts";
 import { createUserService } from "./dashboard/user-service.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
@@ -70,12 +70,12 @@ export interface App {
     configurations: ReturnType<typeof createConfigurationService>;
     jobs: WorkQueue;
     callbacks: CallbackService;
-    /** Dashboard accounts (the CLI and the first-run demo create them too). */
-    dashboardUsers: ReturnType<typeof createUserService>;
     /** The step catalogue (questionnaires, codes, geolocation, KYB) and its message delivery. */
     steps: StepService;
     kyb: KybService;
     messenger: Messenger;
+    /** Dashboard accounts (the CLI and the first-run demo create them too). */
+    dashboardUsers: ReturnType<typeof createUserService>;
   };
 }
 
@@ -162,7 +162,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     uploadLimitBytes: config.uploadLimitBytes,
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
-  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   const dashboardRepo = createDashboardRepository(deps.database.db);
   const dashboardUsers = createUserService({ repo: dashboardRepo, clock, ...config.dashboard });
   await http.register(dashboardRoutes, {
@@ -215,6 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     uploadLimitBytes: config.uploadLimitBytes,
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
+  await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
   }

@@ -74,18 +74,18 @@ const ZEnv = z.object({
   DEMO: bool.default(true),
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   TRUST_PROXY: bool.default(false),
-  /** Hours a dashboard login lasts. */
-  DASHBOARD_LOGIN_HOURS: z.coerce.number().min(0.1).max(720).default(12),
-  /** Wrong dashboard passwords in a row that lock the account… */
-  DASHBOARD_MAX_FAILED_LOGINS: z.coerce.number().int().min(1).max(100).default(5),
-  /** …for this many minutes. */
-  DASHBOARD_LOCKOUT_MINUTES: z.coerce.number().min(0.1).max(1_440).default(15),
   /** Let callbacks reach private, loopback and link-local addresses (tests, internal receivers). */
   ALLOW_PRIVATE_CALLBACKS: bool.default(false),
   /** Per-attempt timeout of a callback delivery. */
   CALLBACK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
   /** Callback deliveries in flight at once per worker process. */
   CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
+  /** Hours a dashboard login lasts. */
+  DASHBOARD_LOGIN_HOURS: z.coerce.number().min(0.1).max(720).default(12),
+  /** Wrong dashboard passwords in a row that lock the account… */
+  DASHBOARD_MAX_FAILED_LOGINS: z.coerce.number().int().min(1).max(100).default(5),
+  /** …for this many minutes. */
+  DASHBOARD_LOCKOUT_MINUTES: z.coerce.number().min(0.1).max(1_440).default(15),
   /** SMTP server for e-mail codes and beneficiary links: smtp(s)://user:pass@host:port (or the parts below). */
   SMTP_URL: z.string().optional(),
   SMTP_HOST: z.string().optional(),
@@ -126,10 +126,10 @@ export interface Config {
   retentionSweepMs: number;
   demo: boolean;
   trustProxy: boolean;
-  dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
   allowPrivateCallbacks: boolean;
   callbackTimeoutMs: number;
   callbackConcurrency: number;
+  dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
   /** undefined: one per CPU. */
   verifyThreads: number | undefined;
   /** BullMQ job queues and shared rate limits when set. */
@@ -196,14 +196,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     demo: e.DEMO,
     trustProxy: e.TRUST_PROXY,
+    allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
+    callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
+    callbackConcurrency: e.CALLBACK_CONCURRENCY,
     dashboard: {
       loginTtlMs: Math.round(e.DASHBOARD_LOGIN_HOURS * 3_600_000),
       maxFailedLogins: e.DASHBOARD_MAX_FAILED_LOGINS,
       lockoutMs: Math.round(e.DASHBOARD_LOCKOUT_MINUTES * 60_000),
     },
-    allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
-    callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
-    callbackConcurrency: e.CALLBACK_CONCURRENCY,
     verifyThreads: e.VERIFY_THREADS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
     s3: e.S3_BUCKET

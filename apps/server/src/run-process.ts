@@ -12,9 +12,9 @@ import { startCallbacks } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
 import { createUserService } from "./dashboard/user-service.ts";
 import { openRuntime } from "./runtime.ts";
-import { assertMasterKeysCoverStoredKeys } from "./services/key-rotation.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { ensureDemoCompany } from "./services/demo-company.ts";
+import { assertMasterKeysCoverStoredKeys } from "./services/key-rotation.ts";
 import { startVerification } from "./verification/start-verification.ts";
 
 export type ProcessRole = "all" | "serve" | "worker";

@@ -64,7 +64,7 @@ export function createVerificationService(deps: VerificationDeps) {
       const token = tokenOf(payload);
       const mediaId = (payload as { mediaId?: unknown }).mediaId;
       const s = await sessions.find(token);
-      if (!s || s.status !== "in_progress") return { analyzed: false };
+      if (s?.status !== "in_progress") return { analyzed: false };
       const m = (await sessions.listMedia(s)).find((x) => x.id === mediaId);
       if (!m) return { analyzed: false };
       if ((await analyses.listBySession(token)).has(m.id)) return { analyzed: true };
