@@ -45,11 +45,16 @@ function mount(): HTMLElement {
   return main;
 }
 
-function applyBranding(branding: Record<string, unknown>): void {
+function applyBranding(branding: Record<string, unknown>, header: HTMLElement): void {
   const color = branding.primary_color ?? branding.primaryColor ?? branding.color;
   // Only plain hex colours: the value comes from company settings and lands in a CSS custom property.
   if (typeof color === "string" && /^#[0-9a-f]{3,8}$/i.test(color)) {
     document.documentElement.style.setProperty("--accent", color);
+  }
+  // The company's logo, from an https address only (the page's CSP allows that one origin for images).
+  const logo = branding.logo_url ?? branding.logoUrl;
+  if (typeof logo === "string" && /^https:\/\/[^\s"'<>]+$/.test(logo) && !header.querySelector(".logo")) {
+    header.prepend(h("img", { class: "logo", src: logo, alt: "" }));
   }
 }
 
@@ -80,7 +85,8 @@ async function boot(): Promise<void> {
   };
   const body = h("div", { class: "body" });
   const progress = h("p", { class: "progress" });
-  root.replaceChildren(h("header", {}, progress), body);
+  const header = h("header", {}, progress);
+  root.replaceChildren(header, body);
 
   function setLanguage(session: SessionDescription | null): void {
     lang = pickLanguage(session?.language ?? null, navigator.languages);
@@ -309,7 +315,7 @@ async function boot(): Promise<void> {
     try {
       const session = await api.session();
       setLanguage(session);
-      applyBranding(session.branding);
+      applyBranding(session.branding, header);
       state = initialFlow(session);
       if (session.steps.some((x) => x.type === "liveness" && x.flags.liveness === true && !x.done))
         void tracker();

@@ -6,7 +6,7 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { findWidgetDir, widgetAssetRoutes } from "./widget-assets.ts";
-import { frameAncestors, widgetPageRoutes } from "./widget-page.ts";
+import { frameAncestors, logoOrigin, widgetPageRoutes } from "./widget-page.ts";
 
 let t: TestApp;
 let key: string;
@@ -24,6 +24,38 @@ async function begin(flags: Record<string, unknown> = {}): Promise<string> {
 }
 
 describe("widget page", () => {
+  it("lets images come from the company's https logo origin only", async () => {
+    if (!findWidgetDir()) throw new Error("apps/widget/dist is missing: run `node scripts/build.mjs` first");
+    const c = await t.company();
+    await t.services.companies.update(c.company_id, {
+      settings: { branding: { logo_url: "https://cdn.shop.example/brand/logo.svg" } },
+    });
+    const res = await t.http.inject({
+      method: "POST",
+      url: "/begin/",
+      payload: { company_key: c.company_key, flags: {} },
+    });
+    const page = await t.http.inject({
+      method: "GET",
+      url: `/?session_token=${JSON.parse(res.body) as string}`,
+    });
+    expect(String(page.headers["content-security-policy"])).toContain(
+      "img-src 'self' blob: data: https://cdn.shop.example;",
+    );
+    const widget = await t.http.inject({
+      method: "GET",
+      url: "/api/widget/session",
+      headers: { "x-session-token": JSON.parse(res.body) as string },
+    });
+    expect(JSON.parse(widget.body)).toMatchObject({
+      branding: { logo_url: "https://cdn.shop.example/brand/logo.svg" },
+    });
+    expect(logoOrigin({ branding: { logo_url: "http://cdn.shop.example/logo.png" } })).toBeNull();
+    expect(logoOrigin({ branding: { logo_url: "javascript:alert(1)" } })).toBeNull();
+    expect(logoOrigin({ branding: { logo_url: "https://x.example/a b" } })).toBe("https://x.example");
+    expect(logoOrigin({})).toBeNull();
+  });
+
   it("serves the built widget with a CSP that allows no inline script", async () => {
     if (!findWidgetDir()) throw new Error("apps/widget/dist is missing: run `node scripts/build.mjs` first");
     const token = await begin();

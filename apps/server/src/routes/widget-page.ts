@@ -29,13 +29,27 @@ export function frameAncestors(allowedOrigins: readonly string[]): string {
   return ["'self'", ...allowedOrigins.filter((o) => CSP_ORIGIN.test(o))].join(" ");
 }
 
-function widgetCsp(ancestors: string): string {
+/** The origin of the company's logo (branding.logo_url), when it is an https address. */
+export function logoOrigin(settings: Record<string, unknown>): string | null {
+  const branding = settings.branding;
+  if (typeof branding !== "object" || branding === null) return null;
+  const url = (branding as Record<string, unknown>).logo_url;
+  if (typeof url !== "string") return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" && CSP_ORIGIN.test(u.origin) ? u.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+function widgetCsp(ancestors: string, logo: string | null): string {
   return [
     "default-src 'none'",
     // wasm-unsafe-eval lets the face tracker compile its WebAssembly; no JavaScript eval is allowed.
     "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
-    "img-src 'self' blob: data:",
+    `img-src 'self' blob: data:${logo ? ` ${logo}` : ""}`,
     "media-src 'self' blob: mediastream:",
     "connect-src 'self'",
     "base-uri 'none'",
@@ -95,11 +109,15 @@ export const widgetPageRoutes: FastifyPluginAsync<WidgetPageDeps> = async (app, 
         html: `<p>This verification needs JavaScript. Its steps:</p><ol>${items}</ol>`,
       };
     }
-    if (s && deps.companies)
-      ancestors = frameAncestors((await deps.companies.require(s.companyId)).allowedOrigins);
+    let logo: string | null = null;
+    if (s && deps.companies) {
+      const company = await deps.companies.require(s.companyId);
+      ancestors = frameAncestors(company.allowedOrigins);
+      logo = logoOrigin(company.settings);
+    }
 
     if (shell) {
-      reply.header("content-security-policy", widgetCsp(ancestors));
+      reply.header("content-security-policy", widgetCsp(ancestors, logo));
       const noscript = `<noscript><h1>${escapeHtml(fallback.title)}</h1>${fallback.html}</noscript>`;
       return reply.code(status).send(shell.replace("</body>", `${noscript}</body>`));
     }
