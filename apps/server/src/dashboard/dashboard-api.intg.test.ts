@@ -4,6 +4,7 @@
  * audit log, configurations round-trip to begin/ with config_id, settings, keys and the overview.
  */
 import type { LightMyRequestResponse } from "fastify";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
@@ -399,6 +400,27 @@ describe("review", () => {
       reject_reason: { value: "face_mismatch" },
       result_comment: "not the same person",
     });
+  });
+
+  it("keeps a review and its audit entry together: if the entry cannot be written, nothing changes", async () => {
+    const a = await login("admin@a.test");
+    const token = await manualCheckSession(companyA.company_key);
+    await sql`create trigger audit_fails before insert on audit_log begin select raise(abort, 'audit down'); end`.execute(
+      t.database.db,
+    );
+    try {
+      const res = await api(a, "POST", `/dashboard/api/sessions/${token}/review`, { decision: "approve" });
+      expect(res.statusCode).toBe(500);
+    } finally {
+      await sql`drop trigger audit_fails`.execute(t.database.db);
+    }
+    expect((await result(companyA.company_key, token)).result).toBe("manual_check");
+    const detail = (await api(a, "GET", `/dashboard/api/sessions/${token}`)).json() as {
+      audit: unknown[];
+      timeline: { type: string }[];
+    };
+    expect(detail.audit).toEqual([]);
+    expect(detail.timeline.map((e) => e.type)).not.toContain("session.reviewed");
   });
 
   it("refuses moves the transition table forbids (an expired session cannot be approved)", async () => {

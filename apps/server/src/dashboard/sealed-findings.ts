@@ -11,7 +11,12 @@ import type { Kysely } from "kysely";
 import type { Vault } from "../services/vault.ts";
 
 export function sealedFindingsWriter(deps: { db: Kysely<Database>; vault: Vault; clock: Clock }) {
-  return async (s: SessionRecord, verification: Record<string, unknown>): Promise<boolean> => {
+  return async (
+    s: SessionRecord,
+    verification: Record<string, unknown>,
+    /** More rows to write in the same transaction (the audit entry). */
+    alsoWrite?: (trx: Kysely<Database>) => Promise<void>,
+  ): Promise<boolean> => {
     const sealed = await deps.vault.sealPatch(s, { verification });
     return deps.db.transaction().execute(async (trx) => {
       const ok = await createRepositories(trx).sessions.update(
@@ -22,6 +27,7 @@ export function sealedFindingsWriter(deps: { db: Kysely<Database>; vault: Vault;
       );
       if (ok && sealed.search)
         await createKeyRepository(trx).replaceSearchDigests(s.token, s.companyId, sealed.search);
+      if (ok) await alsoWrite?.(trx);
       return ok;
     });
   };

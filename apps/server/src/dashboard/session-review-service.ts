@@ -7,6 +7,7 @@
 import { AppError, type Clock, type SessionVerification } from "@verimat/core";
 import {
   type CompanyRecord,
+  createDashboardRepository,
   createRepositories as createDbRepositories,
   type DashboardRepository,
   type DashboardUserRecord,
@@ -130,18 +131,34 @@ export interface ReviewDeps {
    * Writes corrected findings with compare-and-set on the version (sealing them when personal fields
    * are encrypted at rest). Defaults to a plain compare-and-set update of the row.
    */
-  writeFindings?: (s: SessionRecord, verification: Record<string, unknown>) => Promise<boolean>;
+  writeFindings?: (
+    s: SessionRecord,
+    verification: Record<string, unknown>,
+    alsoWrite?: (trx: Kysely<Database>) => Promise<void>,
+  ) => Promise<boolean>;
 }
 
 type Actor = Pick<DashboardUserRecord, "id" | "email" | "companyId">;
 
 export function createSessionReviewService(deps: ReviewDeps) {
   const { sessions, dashboard, clock } = deps;
-  const repos = createDbRepositories(deps.db);
   const writeFindings =
     deps.writeFindings ??
-    ((s: SessionRecord, verification: Record<string, unknown>) =>
-      repos.sessions.update(s.token, s.version, { verification }, clock.now()));
+    ((
+      s: SessionRecord,
+      verification: Record<string, unknown>,
+      alsoWrite?: (trx: Kysely<Database>) => Promise<void>,
+    ) =>
+      deps.db.transaction().execute(async (trx) => {
+        const ok = await createDbRepositories(trx).sessions.update(
+          s.token,
+          s.version,
+          { verification },
+          clock.now(),
+        );
+        if (ok) await alsoWrite?.(trx);
+        return ok;
+      }));
 
   async function requireSession(company: CompanyRecord, token: string): Promise<SessionRecord> {
     const s = await sessions.findForCompany(company, token);
@@ -149,13 +166,18 @@ export function createSessionReviewService(deps: ReviewDeps) {
     return s;
   }
 
+  /**
+   * Writes an audit entry; with `trx`, inside the transaction of the change it records, so a change
+   * is never kept without its entry.
+   */
   async function audit(
     actor: Actor,
     action: string,
     data: Record<string, unknown>,
     sessionToken: string | null = null,
+    trx?: Kysely<Database>,
   ): Promise<void> {
-    await dashboard.appendAudit({
+    await (trx ? createDashboardRepository(trx) : dashboard).appendAudit({
       companyId: actor.companyId,
       userId: actor.id,
       userEmail: actor.email,
@@ -356,12 +378,14 @@ export function createSessionReviewService(deps: ReviewDeps) {
         "operator",
         { verification, resultComment: comment },
         { by: actor.email, userId: actor.id, reasonCode: rejectReason.value, comment },
-      );
-      await audit(
-        actor,
-        "session.review",
-        { from: s.status, to, reason_code: rejectReason.value, comment },
-        s.token,
+        (trx) =>
+          audit(
+            actor,
+            "session.review",
+            { from: s.status, to, reason_code: rejectReason.value, comment },
+            s.token,
+            trx,
+          ),
       );
       return sessions.buildResult(after);
     },
@@ -403,10 +427,11 @@ export function createSessionReviewService(deps: ReviewDeps) {
           else person[k] = next;
         }
         if (Object.keys(changes).length === 0) return sessions.buildResult(s);
-        const ok = await writeFindings(s, { ...v, person, corrections });
+        const ok = await writeFindings(s, { ...v, person, corrections }, (trx) =>
+          audit(actor, "session.correct", { changes }, s.token, trx),
+        );
         if (!ok) continue;
         await sessions.appendEvent(s, "session.corrected", { by: actor.email, fields: Object.keys(changes) });
-        await audit(actor, "session.correct", { changes }, s.token);
         const after = await sessions.findForCompany(company, s.token);
         return sessions.buildResult(after ?? s);
       }

@@ -133,6 +133,8 @@ export function createSessionService(deps: SessionServiceDeps) {
     actor: TransitionActor,
     patch: SessionPatch = {},
     eventData: Record<string, unknown> = {},
+    /** More rows to write in the same transaction as the change (the dashboard's audit entry). */
+    alsoWrite?: (trx: Kysely<Database>) => Promise<void>,
   ): Promise<SessionRecord> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const s = await repos.sessions.find(token);
@@ -161,6 +163,7 @@ export function createSessionService(deps: SessionServiceDeps) {
             data: { from, to, actor, ...eventData },
             createdAt: now,
           });
+          await alsoWrite?.(trx);
         }
         return ok;
       });
