@@ -14,6 +14,7 @@ import {
 } from "@verimat/engine/liveness-challenge";
 import type { JobQueue } from "@verimat/jobs";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { mediaRoom, receiveCheckedUpload } from "../http/checked-upload.ts";
 import { sniffMediaType } from "../http/sniff-media.ts";
 import type { CompanyService } from "../services/company-service.ts";
 import { isMediaKind, type MediaKind, type SessionService } from "../services/session-service.ts";
@@ -165,46 +166,21 @@ export const widgetApiRoutes: FastifyPluginAsync<WidgetApiDeps> = async (app, de
       throw new AppError("CAPTURE_NOT_ALLOWED", { message: `unknown capture kind ${kind}` });
     const allowed = s.effectiveSteps.some((step) => CAPTURES_BY_STEP[String(step.type)]?.includes(kind));
     if (!allowed) throw new AppError("CAPTURE_NOT_ALLOWED");
-    if (!request.isMultipart())
-      throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
-    const file = await request.file({ limits: { fileSize: deps.uploadLimitBytes, files: 1 } });
-    if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
-    // Per-session total: stored captures plus this one. Uploads racing each other may each pass the
-    // check, so a session can exceed the total by at most its concurrent uploads' per-file limits.
-    const room =
-      deps.sessionMediaLimitBytes === undefined
-        ? Number.POSITIVE_INFINITY
-        : deps.sessionMediaLimitBytes - (await sessions.listMedia(s)).reduce((n, m) => n + m.size, 0);
-    if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
-    let received = 0;
-    let sniffed: string | null = null;
-    async function* checked(): AsyncGenerator<Buffer> {
-      let head = Buffer.alloc(0);
-      for await (const chunk of file?.file ?? []) {
-        const buf = chunk as Buffer;
-        received += buf.length;
-        if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
-        if (sniffed === null) {
-          head = Buffer.concat([head, buf]);
-          if (head.length < 12) continue;
-          sniffed = sniffMediaType(head);
-          const wantsVideo = VIDEO_KINDS.includes(kind as MediaKind);
-          if (!sniffed || sniffed.startsWith("video/") !== wantsVideo)
-            throw new AppError("MEDIA_TYPE_INVALID");
-          yield head;
-          continue;
-        }
-        yield buf;
-      }
-      // Over the limit the parser stops the stream early and marks it truncated.
-      if (file?.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
-      if (sniffed === null) throw new AppError("MEDIA_TYPE_INVALID");
-    }
-    const stream = checked();
-    // The content type is known once the first bytes went through, before the index row is written.
+    const wantsVideo = VIDEO_KINDS.includes(kind);
+    const upload = await receiveCheckedUpload(request, {
+      fileLimitBytes: deps.uploadLimitBytes,
+      // Uploads racing each other may each pass this check, so a session can exceed its total by at
+      // most its concurrent uploads' per-file limits.
+      roomBytes: mediaRoom(deps.sessionMediaLimitBytes, await sessions.listMedia(s)),
+      sniff: (head) => {
+        const t = sniffMediaType(head);
+        return t && t.startsWith("video/") === wantsVideo ? t : null;
+      },
+    });
+    // The fields come before the file, so a liveness frame's metadata is known before it is stored.
     let frame: { nonce: string; phase: "active" | "flash"; t: number } | null = null;
-    if (kind === "liveness-frame") frame = await frameMeta(s, file.fields);
-    const rec = await sessions.putMediaStream(s, kind, stream, () => sniffed ?? "application/octet-stream");
+    if (kind === "liveness-frame") frame = await frameMeta(s, upload.file.fields);
+    const rec = await sessions.putMediaStream(s, kind, upload.stream, upload.contentType);
     await sessions.touch(s);
     await sessions.appendEvent(s, "capture.stored", {
       kind,

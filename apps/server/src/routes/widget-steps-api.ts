@@ -9,6 +9,7 @@ import fastifyMultipart from "@fastify/multipart";
 import { AppError, type SessionVerification } from "@verimat/core";
 import type { SessionRecord } from "@verimat/db";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { mediaRoom, receiveCheckedUpload } from "../http/checked-upload.ts";
 import { sniffMediaType } from "../http/sniff-media.ts";
 import type { SessionService } from "../services/session-service.ts";
 import type { KybService } from "../steps/kyb-service.ts";
@@ -157,43 +158,13 @@ export const widgetStepsApiRoutes: FastifyPluginAsync<WidgetStepsApiDeps> = asyn
       )
     )
       throw new AppError("CAPTURE_NOT_ALLOWED");
-    if (!request.isMultipart())
-      throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
-    const file = await request.file({ limits: { fileSize: deps.uploadLimitBytes, files: 1 } });
-    if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
-    const room =
-      deps.sessionMediaLimitBytes === undefined
-        ? Number.POSITIVE_INFINITY
-        : deps.sessionMediaLimitBytes - (await sessions.listMedia(s)).reduce((n, m) => n + m.size, 0);
-    if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
-    let received = 0;
-    let sniffed: string | null = null;
-    async function* checked(): AsyncGenerator<Buffer> {
-      let head = Buffer.alloc(0);
-      for await (const chunk of file?.file ?? []) {
-        const buf = chunk as Buffer;
-        received += buf.length;
-        if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
-        if (sniffed === null) {
-          head = Buffer.concat([head, buf]);
-          if (head.length < 12) continue;
-          sniffed = sniffDocument(head);
-          if (!sniffed)
-            throw new AppError("MEDIA_TYPE_INVALID", { message: "send a JPEG, PNG, WebP image or a PDF" });
-          yield head;
-          continue;
-        }
-        yield buf;
-      }
-      if (file?.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
-      if (sniffed === null) throw new AppError("MEDIA_TYPE_INVALID");
-    }
-    const rec = await sessions.putMediaStream(
-      s,
-      kind,
-      checked(),
-      () => sniffed ?? "application/octet-stream",
-    );
+    const upload = await receiveCheckedUpload(request, {
+      fileLimitBytes: deps.uploadLimitBytes,
+      roomBytes: mediaRoom(deps.sessionMediaLimitBytes, await sessions.listMedia(s)),
+      sniff: sniffDocument,
+      refusal: "send a JPEG, PNG, WebP image or a PDF",
+    });
+    const rec = await sessions.putMediaStream(s, kind, upload.stream, upload.contentType);
     await sessions.touch(s);
     await sessions.appendEvent(s, "file.stored", { kind, size: rec.size, mediaId: rec.id });
     return reply.code(201).send({ id: rec.id, kind, size: rec.size, contentType: rec.contentType });
