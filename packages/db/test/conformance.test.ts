@@ -3,36 +3,11 @@
  * SQLite and PostgreSQL (types round-trip, scoping, compare-and-set, cascades, migrations idempotent).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRepositories, type DatabaseHandle, migrate, type SessionRecord } from "../src/index.ts";
+import { createRepositories, type DatabaseHandle, migrate } from "../src/index.ts";
+import { insertCompany, sessionRecord as session } from "./fixtures.ts";
 import { testDatabases } from "./test-databases.ts";
 
 const dbs = await testDatabases();
-
-function session(token: string, companyId: string, over: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    token,
-    companyId,
-    configId: null,
-    parentSessionId: null,
-    status: "in_progress",
-    flags: { liveness: true, unknown_flag: { nested: [1, "x"] } },
-    steps: [],
-    effectiveSteps: [{ type: "agreement", flags: {} }],
-    currentStep: 0,
-    openDeadline: 1_800_000_000_000,
-    openedAt: null,
-    lastActivityAt: null,
-    submittedAt: null,
-    completedAt: null,
-    verification: {},
-    resultComment: "",
-    technical: {},
-    version: 0,
-    createdAt: 1_795_000_000_000,
-    updatedAt: 1_795_000_000_000,
-    ...over,
-  };
-}
 
 describe.each(dbs)("storage on $name", (target) => {
   let h: DatabaseHandle & { dropSchema(): Promise<void> };
@@ -43,31 +18,10 @@ describe.each(dbs)("storage on $name", (target) => {
     h = await target.open();
     repos = createRepositories(h.db);
     for (const id of ["c1", "c2"]) {
-      await repos.companies.insert(
-        {
-          id,
-          name: `Company ${id}`,
-          secretKeySealed: null,
-          hmacRequired: false,
-          hmacTimestampRequired: false,
-          callbackUrl: null,
-          callbackKey: null,
-          allowedOrigins: ["https://a.example"],
-          sessionTtlMinutes: 15,
-          retentionDays: null,
-          settings: { threshold: 0.7 },
-          createdAt: now,
-          updatedAt: now,
-        },
-        {
-          id: `k-${id}`,
-          companyId: id,
-          keyHash: `hash-${id}`,
-          keyPrefix: id,
-          createdAt: now,
-          revokedAt: null,
-        },
-      );
+      await insertCompany(repos, id, now, {
+        allowedOrigins: ["https://a.example"],
+        settings: { threshold: 0.7 },
+      });
     }
   });
 

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createRepositories, openDatabase } from "../src/index.ts";
+import { insertCompany } from "./fixtures.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-sqlite-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -13,24 +14,7 @@ it("checkpoints the WAL in the background and keeps every row across a reopen", 
   const file = path.join(dir, "verimat.db");
   const repos = createRepositories(h.db);
   const now = Date.now();
-  await repos.companies.insert(
-    {
-      id: "c",
-      name: "C",
-      secretKeySealed: null,
-      hmacRequired: false,
-      hmacTimestampRequired: false,
-      callbackUrl: null,
-      callbackKey: null,
-      allowedOrigins: [],
-      sessionTtlMinutes: 15,
-      retentionDays: null,
-      settings: {},
-      createdAt: now,
-      updatedAt: now,
-    },
-    { id: "k", companyId: "c", keyHash: "h", keyPrefix: "p", createdAt: now, revokedAt: null },
-  );
+  await insertCompany(repos, "c", now);
   const sizeBefore = fs.statSync(file).size;
   for (let i = 0; i < 300; i++) {
     await repos.events.append({

@@ -3,35 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createRepositories, openDatabase, type SessionRecord, sessionRow } from "../src/index.ts";
+import { createRepositories, openDatabase, sessionRow } from "../src/index.ts";
+import { insertCompany, sessionRecord as session } from "./fixtures.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-writer-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function session(token: string, companyId: string): SessionRecord {
-  return {
-    token,
-    companyId,
-    configId: null,
-    parentSessionId: null,
-    status: "in_progress",
-    flags: { liveness: true },
-    steps: [],
-    effectiveSteps: [{ type: "agreement", flags: {} }],
-    currentStep: 0,
-    openDeadline: 1_800_000_000_000,
-    openedAt: null,
-    lastActivityAt: null,
-    submittedAt: null,
-    completedAt: null,
-    verification: {},
-    resultComment: "",
-    technical: {},
-    version: 0,
-    createdAt: 1_795_000_000_000,
-    updatedAt: 1_795_000_000_000,
-  };
-}
 
 it("commits before resolving, keeps every row across a reopen, and reports constraint errors", async () => {
   const h = await openDatabase({ dataDir: dir });
@@ -39,24 +15,7 @@ it("commits before resolving, keeps every row across a reopen, and reports const
   if (!insert) throw new Error("a SQLite file database offers bulk inserts");
   const repos = createRepositories(h.db);
   const now = Date.now();
-  await repos.companies.insert(
-    {
-      id: "c",
-      name: "C",
-      secretKeySealed: null,
-      hmacRequired: false,
-      hmacTimestampRequired: false,
-      callbackUrl: null,
-      callbackKey: null,
-      allowedOrigins: [],
-      sessionTtlMinutes: 15,
-      retentionDays: null,
-      settings: {},
-      createdAt: now,
-      updatedAt: now,
-    },
-    { id: "k", companyId: "c", keyHash: "h", keyPrefix: "p", createdAt: now, revokedAt: null },
-  );
+  await insertCompany(repos, "c", now);
 
   // Concurrent batches, each read back through the serving connection as soon as it resolves.
   const batches = Array.from({ length: 20 }, (_, b) =>
@@ -68,7 +27,7 @@ it("commits before resolving, keeps every row across a reopen, and reports const
       const first = list[0];
       if (!first) throw new Error("empty batch");
       const found = await repos.sessions.find(first.token);
-      expect(found?.flags).toEqual({ liveness: true });
+      expect(found?.flags).toEqual({ liveness: true, unknown_flag: { nested: [1, "x"] } });
       expect(found?.effectiveSteps).toEqual([{ type: "agreement", flags: {} }]);
     }),
   );
