@@ -5,7 +5,7 @@
  * origin only, and the camera problems. Screenshots land in test-artifacts/widget/.
  */
 import fs from "node:fs";
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +16,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
 import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+import { beginSession, startShopParent } from "./shop-parent.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const video = path.resolve(repo, "../shared/eval/video/foreman_cif_352x288_30fps.mjpeg");
@@ -80,32 +81,8 @@ async function writePassportClip(file: string, png: Buffer): Promise<void> {
   fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: 10 }, () => frame)]));
 }
 
-/** The embedding site: a parent page that records the messages it receives, and a return_url target. */
-function startParent(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (url.pathname === "/parent") {
-      const src = `${base}/?session_token=${encodeURIComponent(url.searchParams.get("token") ?? "")}`;
-      const allow = url.searchParams.get("allow") === "0" ? "" : ' allow="camera"';
-      res.setHeader("content-type", "text/html");
-      res.end(`<!doctype html><title>Shop</title><h1>Shop checkout</h1>
-<iframe src="${src}"${allow} style="width:420px;height:640px;border:1px solid #999"></iframe>
-<script>window.messages=[];addEventListener("message",(e)=>window.messages.push({origin:e.origin,data:e.data}));</script>`);
-      return;
-    }
-    res.setHeader("content-type", "text/html");
-    res.end("<!doctype html><title>Back</title><h1>Back at the shop</h1>");
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-async function begin(flags: Record<string, unknown>, key = companyKey, steps?: unknown[]): Promise<string> {
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/begin/",
-    payload: { company_key: key, flags, ...(steps ? { steps } : {}) },
-  });
-  return JSON.parse(res.body) as string;
+function begin(flags: Record<string, unknown>, key = companyKey, steps?: unknown[]): Promise<string> {
+  return beginSession(t, flags, key, steps);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -137,7 +114,7 @@ beforeAll(async () => {
   await t.http.listen({ host: "127.0.0.1", port: 0 });
   base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
   companyKey = (await t.company()).company_key;
-  parent = await startParent();
+  parent = await startShopParent(base);
   parentBase = `http://127.0.0.1:${(parent.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -316,8 +293,14 @@ describe("widget in Chromium", () => {
         expect(times.length, phase).toBeGreaterThanOrEqual(8);
         const sorted = [...times].sort((a, b) => a - b);
         const gaps = sorted.slice(1).map((x, i) => x - (sorted[i] ?? 0));
-        expect(Math.max(...gaps), phase).toBeLessThan(600);
-        expect(Math.min(...gaps), phase).toBeGreaterThan(60); // one frame per ~125 ms slot
+        // The clock runs at ~125 ms; one late slot on a loaded 2-core runner (other browsers testing
+        // beside it) is tolerated, a stalled clock (a gap of a second, or a slow median) is not.
+        const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 0;
+        expect(median, phase).toBeLessThan(250);
+        expect(Math.max(...gaps), phase).toBeLessThan(1_000);
+        // One frame per slot: a slot taken twice shows as a near-zero gap (a frame after a late one
+        // may come early, as the clock catches up).
+        expect(Math.min(...gaps), phase).toBeGreaterThan(25);
       }
       const flashTimes = frames.filter((f) => f.phase === "flash").map((f) => f.t);
       expect(Math.max(...flashTimes)).toBeGreaterThan((challenge?.flash.totalMs ?? 0) - 400);

@@ -10,7 +10,7 @@
  * test-artifacts/widget-firefox/. Skipped only when firefox-esr is missing outside CI.
  */
 import fs from "node:fs";
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +20,7 @@ import { type Browser, type Frame, firefox, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
 import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+import { beginSession, startShopParent } from "./shop-parent.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const artifacts = path.join(repo, "test-artifacts/widget-firefox");
@@ -100,31 +101,8 @@ let browser: Browser;
 let passportFile: string;
 let tmp: string;
 
-/** The embedding site: a parent page that records the messages it receives, and a return_url target. */
-function startParent(): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    res.setHeader("content-type", "text/html");
-    if (url.pathname === "/parent") {
-      const src = `${base}/?session_token=${encodeURIComponent(url.searchParams.get("token") ?? "")}`;
-      const allow = url.searchParams.get("allow") === "0" ? "" : ' allow="camera"';
-      res.end(`<!doctype html><title>Shop</title><h1>Shop checkout</h1>
-<iframe src="${src}"${allow} style="width:420px;height:640px;border:1px solid #999"></iframe>
-<script>window.messages=[];addEventListener("message",(e)=>window.messages.push({origin:e.origin,data:e.data}));</script>`);
-      return;
-    }
-    res.end("<!doctype html><title>Back</title><h1>Back at the shop</h1>");
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-async function begin(flags: Record<string, unknown>, key = companyKey, steps?: unknown[]): Promise<string> {
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/begin/",
-    payload: { company_key: key, flags, ...(steps ? { steps } : {}) },
-  });
-  return JSON.parse(res.body) as string;
+function begin(flags: Record<string, unknown>, key = companyKey, steps?: unknown[]): Promise<string> {
+  return beginSession(t, flags, key, steps);
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -179,7 +157,7 @@ describe.skipIf(!haveFirefox && !process.env.CI)("widget in Firefox", () => {
     await t.http.listen({ host: "127.0.0.1", port: 0 });
     base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
     companyKey = (await t.company()).company_key;
-    parent = await startParent();
+    parent = await startShopParent(base);
     parentBase = `http://127.0.0.1:${(parent.address() as AddressInfo).port}`;
     browser = await firefox.launch({
       channel: "moz-firefox",
