@@ -86,7 +86,17 @@ export function createKybService(deps: KybServiceDeps) {
     });
     let current = parent;
     if (JSON.stringify(refreshed) !== JSON.stringify(before)) {
-      current = await deps.steps.patchVerification(parentToken, (v) => ({ ...v, beneficiaries: refreshed }));
+      try {
+        current = await deps.steps.patchVerification(parentToken, (v) => ({
+          ...v,
+          beneficiaries: refreshed,
+        }));
+      } catch (err) {
+        // Others kept writing the parent meanwhile (settles in other processes): they settle it.
+        if (err instanceof AppError && err.code === "SESSION_TRANSITION_INVALID")
+          return sessions.find(parentToken);
+        throw err;
+      }
     }
     const decided = verdict(refreshed);
     if (current.status !== "in_progress" || current.submittedAt === null || decided === null) return current;

@@ -106,6 +106,9 @@ export function createStepService(deps: StepServiceDeps) {
       const s = await sessions.find(token);
       if (!s) throw new AppError("SESSION_UNKNOWN");
       const verification = mutate({ ...(s.verification as SessionVerification) }, s);
+      // Nothing to change (e.g. another settle wrote the same progress first): no write, no version
+      // bump that would make every other concurrent writer retry.
+      if (JSON.stringify(verification) === JSON.stringify(s.verification)) return s;
       const after = await sessions.patch(s, { verification: { ...verification } });
       if (after) return after;
     }
