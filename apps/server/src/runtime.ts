@@ -6,8 +6,8 @@
  */
 import path from "node:path";
 import { type Clock, type MasterKeyring, systemClock } from "@verimat/core";
-import { type DatabaseHandle, openDatabase } from "@verimat/db";
-import { createBullJobQueue, type WorkQueue } from "@verimat/jobs";
+import { createRepositories, type DatabaseHandle, openDatabase } from "@verimat/db";
+import { createBullJobQueue, createDbJobQueue, type WorkQueue } from "@verimat/jobs";
 import { createFsMediaStore, createS3MediaStore, type MediaStore } from "@verimat/media";
 import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
@@ -52,6 +52,18 @@ export async function openRuntime(config: Readonly<Config>): Promise<Runtime> {
       s3?.close();
     },
   };
+}
+
+/**
+ * The work queue every process of this configuration shares: BullMQ when REDIS_URL is set, else the
+ * database's job table. The CLI enqueues through this (e.g. `callback replay`), so its jobs land where
+ * `verimat worker` reads them.
+ */
+export function runtimeJobQueue(runtime: Pick<Runtime, "jobs" | "database" | "clock">): WorkQueue {
+  return (
+    runtime.jobs ??
+    createDbJobQueue({ jobs: createRepositories(runtime.database.db).jobs, clock: runtime.clock })
+  );
 }
 
 function openRedis(config: Readonly<Config>, redis: { url: string; prefix: string }) {

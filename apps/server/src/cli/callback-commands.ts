@@ -1,15 +1,14 @@
 /**
  * `verimat callback …`: the callback history of a company, one event with its attempts, replays, the
  * signing secret, a test event. Deliveries themselves happen in the server's worker processes; the
- * CLI only writes events and jobs to the shared queue.
+ * CLI only writes events and jobs to the shared queue (the database table, or BullMQ with REDIS_URL).
  * @module
  */
 import { createKeyringSecretBox } from "@verimat/core";
-import { createRepositories } from "@verimat/db";
-import { createDbJobQueue, type JobQueue } from "@verimat/jobs";
+import type { JobQueue } from "@verimat/jobs";
 import { type CallbackService, createCallbackService } from "../callbacks/index.ts";
 import type { Config } from "../config.ts";
-import type { Runtime } from "../runtime.ts";
+import { type Runtime, runtimeJobQueue } from "../runtime.ts";
 
 export function callbackServiceFor(
   runtime: Runtime,
@@ -18,8 +17,8 @@ export function callbackServiceFor(
 ): CallbackService {
   return createCallbackService({
     db: runtime.database.db,
-    jobs:
-      jobs ?? createDbJobQueue({ jobs: createRepositories(runtime.database.db).jobs, clock: runtime.clock }),
+    // The same queue as serve/worker (BullMQ with REDIS_URL): a replay must reach the workers.
+    jobs: jobs ?? runtimeJobQueue(runtime),
     secretBox: createKeyringSecretBox(runtime.masterKeys),
     clock: runtime.clock,
     allowPrivate: config.allowPrivateCallbacks,
