@@ -16,6 +16,7 @@ import { sealedFindingsWriter } from "./dashboard/sealed-findings.ts";
 import { createSessionReviewService } from "./dashboard/session-review-service.ts";
 import { dashboardStepsRoutes } from "./dashboard/steps-routes.ts";
 import { createUserService } from "./dashboard/user-service.ts";
+import { dashboardVideoCallRoutes } from "./dashboard/video-call-routes.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
 import { logRedactPaths, logSerializers } from "./http/log-serializers.ts";
 import { createMetrics, type Metrics, registerHttpMetrics } from "./http/metrics.ts";
@@ -26,6 +27,7 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { widgetApiRoutes } from "./routes/widget-api.ts";
 import { widgetPageRoutes } from "./routes/widget-page.ts";
 import { widgetStepsApiRoutes } from "./routes/widget-steps-api.ts";
+import { widgetVideoCallRoutes } from "./routes/widget-video-call-api.ts";
 import { createCompanyService } from "./services/company-service.ts";
 import { createConfigurationService } from "./services/configuration-service.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
@@ -41,6 +43,7 @@ import { createPackagedIpCountry } from "./steps/ip-country.ts";
 import { createKybService, type KybService } from "./steps/kyb-service.ts";
 import { createOtpService } from "./steps/otp-service.ts";
 import { createStepService, type StepService } from "./steps/step-service.ts";
+import { createVideoCallService, type VideoCallService } from "./steps/video-call-service.ts";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -73,6 +76,8 @@ export interface App {
     /** The step catalogue (questionnaires, codes, geolocation, KYB) and its message delivery. */
     steps: StepService;
     kyb: KybService;
+    /** The video-call step's queue, calls and signalling. */
+    videoCalls: VideoCallService;
     messenger: Messenger;
     /** Dashboard accounts (the CLI and the first-run demo create them too). */
     dashboardUsers: ReturnType<typeof createUserService>;
@@ -214,6 +219,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     uploadLimitBytes: config.uploadLimitBytes,
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
+  const videoCalls = createVideoCallService({
+    db: deps.database.db,
+    clock,
+    sessions,
+    waitMs: config.videoCall.waitMs,
+    iceServers: config.videoCall.iceServers,
+  });
+  // Held long-polls answer at once when the server closes.
+  http.addHook("onClose", async () => videoCalls.close());
+  await http.register(widgetVideoCallRoutes, { sessions, calls: videoCalls });
+  await http.register(dashboardVideoCallRoutes, {
+    db: deps.database.db,
+    clock,
+    users: dashboardUsers,
+    sessions,
+    calls: videoCalls,
+    stillLimitBytes: config.videoCall.stillLimitBytes,
+    sessionMediaLimitBytes: config.sessionMediaLimitBytes,
+  });
   await http.register(openApiRoutes, { publicUrl: config.publicUrl });
   if (deps.demoCompanyKey) {
     await http.register(demoPageRoutes, { companyKey: deps.demoCompanyKey, publicUrl: config.publicUrl });
@@ -221,6 +245,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return {
     http,
     metrics,
-    services: { companies, sessions, configurations, jobs, callbacks, dashboardUsers, steps, kyb, messenger },
+    services: {
+      companies,
+      sessions,
+      configurations,
+      jobs,
+      callbacks,
+      dashboardUsers,
+      steps,
+      kyb,
+      videoCalls,
+      messenger,
+    },
   };
 }

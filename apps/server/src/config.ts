@@ -105,7 +105,52 @@ const ZEnv = z.object({
   OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   OTP_MAX_PER_SESSION: z.coerce.number().int().min(1).max(100).default(5),
   OTP_MAX_PER_DESTINATION: z.coerce.number().int().min(1).max(100).default(5),
+  /** Video-call step: minutes a person waits in the queue before the widget says nobody answered. */
+  VIDEO_CALL_WAIT_MINUTES: z.coerce.number().min(0.1).max(120).default(5),
+  /**
+   * STUN/TURN servers for video calls: a JSON array of RTCIceServer objects, or comma-separated
+   * stun:/turn: URLs. Absent: none (host candidates only: fine on one network, not across NATs).
+   */
+  VIDEO_CALL_ICE_SERVERS: z.string().optional(),
+  /** Largest still an operator may capture from a video call, in bytes. */
+  VIDEO_CALL_STILL_LIMIT_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(5_242_880),
 });
+
+const ZIceServer = z.object({
+  urls: z.union([
+    z.string().regex(/^(stuns?|turns?):/),
+    z.array(z.string().regex(/^(stuns?|turns?):/)).min(1),
+  ]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof ZIceServer>;
+
+function parseIceServers(raw: string | undefined): IceServer[] {
+  const text = raw?.trim() ?? "";
+  if (text === "") return [];
+  if (text.startsWith("[")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error("invalid configuration:\n  VIDEO_CALL_ICE_SERVERS: not valid JSON");
+    }
+    const r = z.array(ZIceServer).safeParse(parsed);
+    if (!r.success)
+      throw new Error(
+        "invalid configuration:\n  VIDEO_CALL_ICE_SERVERS: a list of { urls, username?, credential? }",
+      );
+    return r.data;
+  }
+  const urls = text
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (!urls.every((u) => /^(stuns?|turns?):/.test(u)))
+    throw new Error("invalid configuration:\n  VIDEO_CALL_ICE_SERVERS: stun: or turn: URLs");
+  return urls.map((u) => ({ urls: u }));
+}
 
 export interface Config {
   port: number;
@@ -163,6 +208,7 @@ export interface Config {
   /** The generic HTTP SMS provider; null when not configured. */
   smsHttp: { url: string; body: string; authorization: string | null } | null;
   otp: { ttlMs: number; maxAttempts: number; maxPerSession: number; maxPerDestination: number };
+  videoCall: { waitMs: number; iceServers: IceServer[]; stillLimitBytes: number };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -242,6 +288,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxAttempts: e.OTP_MAX_ATTEMPTS,
       maxPerSession: e.OTP_MAX_PER_SESSION,
       maxPerDestination: e.OTP_MAX_PER_DESTINATION,
+    },
+    videoCall: {
+      waitMs: Math.round(e.VIDEO_CALL_WAIT_MINUTES * 60_000),
+      iceServers: parseIceServers(e.VIDEO_CALL_ICE_SERVERS),
+      stillLimitBytes: e.VIDEO_CALL_STILL_LIMIT_BYTES,
     },
   });
 }

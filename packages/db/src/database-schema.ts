@@ -218,7 +218,40 @@ export interface OtpCodesTable {
   consumed_at: number | null;
 }
 
+/** Video-call step (migration 0009): one row per request to join the operators' queue. */
+export interface VideoCallsTable {
+  id: string;
+  session_token: string;
+  company_id: string;
+  step_index: number;
+  /** waiting → active → ended (or waiting → ended). */
+  status: string;
+  requested_at: number;
+  wait_deadline: number;
+  person_seen_at: number;
+  accepted_at: number | null;
+  operator_id: string | null;
+  operator_email: string | null;
+  operator_seen_at: number | null;
+  ended_at: number | null;
+  /** passed, failed, timeout, person_left, operator_left, closed. */
+  end_reason: string | null;
+}
+
+/** Signalling messages of a live call, in order per sender (`seq`); deleted when the call ends. */
+export interface VideoCallSignalsTable {
+  call_id: string;
+  /** "person" or "operator". */
+  sender: string;
+  seq: number;
+  kind: string;
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
+  video_calls: VideoCallsTable;
+  video_call_signals: VideoCallSignalsTable;
   otp_codes: OtpCodesTable;
   company_keys: CompanyKeysTable;
   session_keys: SessionKeysTable;

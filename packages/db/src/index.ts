@@ -1,5 +1,5 @@
 export { type DatabaseHandle, type DatabaseOptions, migrate, openDatabase } from "./create-database.ts";
-export type { Database } from "./database-schema.ts";
+export type { Database, VideoCallSignalsTable, VideoCallsTable } from "./database-schema.ts";
 export type { DbCapabilities } from "./db-capabilities.ts";
 export * from "./repositories/callback-repository.ts";
 export * from "./repositories/capture-analysis-repository.ts";

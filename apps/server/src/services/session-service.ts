@@ -61,6 +61,8 @@ export const MEDIA_KINDS = [
   // Step catalogue: files answering questionnaire questions, KYB registration documents.
   "questionnaire-file",
   "company-document",
+  // Stills an operator captured during a video call.
+  "video-call-still",
 ] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
@@ -391,11 +393,14 @@ export function createSessionService(deps: SessionServiceDeps) {
       s: SessionRecord,
       patch: Omit<SessionPatch, "status">,
       event?: { type: string; data: Record<string, unknown> },
+      /** Further writes in the same transaction when the update applied (e.g. an audit entry). */
+      within?: (trx: Kysely<Database>) => Promise<void>,
     ): Promise<SessionRecord | null> {
       const now = clock.now();
       const sealed = await vault.sealPatch(s, patch);
       const ok = await db.transaction().execute(async (trx) => {
         const applied = await createRepositories(trx).sessions.update(s.token, s.version, sealed.patch, now);
+        if (applied && within) await within(trx);
         if (applied && sealed.search)
           await createKeyRepository(trx).replaceSearchDigests(s.token, s.companyId, sealed.search);
         if (applied && event)

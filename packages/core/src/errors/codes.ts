@@ -135,6 +135,16 @@ export const STEP_ERRORS = defineErrorCodes({
   COMPANY_DATA_INVALID: { status: 400, message: "The company data is not valid" },
   /** The beneficiaries list failed its checks; the message names the person and field. */
   BENEFICIARIES_INVALID: { status: 400, message: "The list of beneficiaries is not valid" },
+  /** No such video call for this session (widget) or company (dashboard). */
+  VIDEO_CALL_NOT_FOUND: { status: 404, message: "No such video call" },
+  /** The call was taken by another operator, or ended, before this operator accepted it. Refresh the queue. */
+  VIDEO_CALL_NOT_WAITING: { status: 409, message: "The call is no longer waiting" },
+  /** The call is not live (still waiting, or ended), or it is another operator's. */
+  VIDEO_CALL_NOT_ACTIVE: { status: 409, message: "The call is not active" },
+  /** A signalling message that is not an SDP offer/answer or an ICE candidate; the message says why. */
+  VIDEO_CALL_SIGNAL_INVALID: { status: 400, message: "The signalling message is not valid" },
+  /** Ending a call needs outcome passed or failed (and an optional note ≤ 2 000 characters). */
+  VIDEO_CALL_OUTCOME_INVALID: { status: 400, message: "The call outcome is not valid" },
 });
 
 export const INTERNAL_ERRORS = defineErrorCodes({

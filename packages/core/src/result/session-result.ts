@@ -60,6 +60,8 @@ export interface SessionVerification {
   beneficiaries?: BeneficiaryResult[];
   /** The language the person chose in a language step. */
   language?: string;
+  /** The video-call step: how the operator ended the call (our extension `video_call` in the result). */
+  videoCall?: VideoCallResult;
   /** Our extension: every reason code the decision engine raised, and the signals behind it. */
   reasonCodes?: string[];
   signals?: Record<string, unknown>;
@@ -89,6 +91,19 @@ export interface BeneficiaryResult {
     reject_reason: RejectReason;
     person: Record<string, PersonValue>;
   } | null;
+}
+
+/** A video-call step's record: who took the call, when, its outcome and the stills captured (media ids). */
+export interface VideoCallResult {
+  outcome: "passed" | "failed";
+  note: string;
+  operator: string;
+  requested_at: string;
+  started_at: string;
+  ended_at: string;
+  duration_seconds: number;
+  /** Media ids of the stills the operator captured (kind `video-call-still`). */
+  stills: string[];
 }
 
 export interface TechnicalDetails {
@@ -123,6 +138,7 @@ export interface SessionResult {
   company_data?: { fields: Record<string, string>; documents: string[] };
   beneficiaries?: BeneficiaryResult[];
   geolocation?: Record<string, unknown>;
+  video_call?: VideoCallResult;
 }
 
 export interface ResultSource {
@@ -172,6 +188,7 @@ export function buildSessionResult(s: ResultSource): SessionResult {
     ...(v.company ? { company_data: v.company } : {}),
     ...(v.beneficiaries ? { beneficiaries: v.beneficiaries } : {}),
     ...(v.geolocation ? { geolocation: v.geolocation } : {}),
+    ...(v.videoCall ? { video_call: v.videoCall } : {}),
   };
 }
 

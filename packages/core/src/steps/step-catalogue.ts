@@ -21,6 +21,7 @@ export const SERVER_CHECKED_STEP_TYPES: readonly string[] = [
   "language",
   "company-data",
   "beneficiaries",
+  "video-call",
 ];
 
 export const QUESTION_TYPES = [
@@ -543,6 +544,79 @@ export function validateBeneficiaries(spec: BeneficiariesSpec, input: unknown): 
   return out;
 }
 
+// ───────────────────────────── Video call ─────────────────────────────
+
+/** How an operator ends a video call that completes the step. */
+export const VIDEO_CALL_OUTCOMES = ["passed", "failed"] as const;
+export type VideoCallOutcome = (typeof VIDEO_CALL_OUTCOMES)[number];
+
+export interface VideoCallSpec {
+  /** Minutes the person waits in the queue before the widget says nobody answered (null: the server's default). */
+  waitMinutes: number | null;
+}
+
+/** The video-call step's choices: `wait_minutes` (1–120) at the step's top level or in its flags. */
+export function videoCallSpecOf(step: SessionStep, index: number): VideoCallSpec {
+  const wait = stepValue(step, "wait_minutes");
+  if (wait === undefined || wait === null) return { waitMinutes: null };
+  if (typeof wait !== "number" || !Number.isFinite(wait) || wait < 1 || wait > 120)
+    throw new AppError("STEP_INVALID", { message: `step ${index}: wait_minutes must be a number 1–120` });
+  return { waitMinutes: wait };
+}
+
+/** The operator's verdict that ends a call: outcome and an optional note (≤ 2 000 characters). */
+export function parseVideoCallOutcome(input: unknown): { outcome: VideoCallOutcome; note: string } {
+  const b = isRecord(input) ? input : {};
+  const outcome = b.outcome;
+  if (typeof outcome !== "string" || !(VIDEO_CALL_OUTCOMES as readonly string[]).includes(outcome))
+    throw new AppError("VIDEO_CALL_OUTCOME_INVALID", { message: "outcome must be passed or failed" });
+  const note = b.note ?? "";
+  if (typeof note !== "string" || note.length > 2_000)
+    throw new AppError("VIDEO_CALL_OUTCOME_INVALID", {
+      message: "note must be text of at most 2000 characters",
+    });
+  return { outcome: outcome as VideoCallOutcome, note: note.trim() };
+}
+
+export const VIDEO_CALL_SIGNAL_KINDS = ["offer", "answer", "ice"] as const;
+export type VideoCallSignalKind = (typeof VIDEO_CALL_SIGNAL_KINDS)[number];
+
+/**
+ * A WebRTC signalling message as a browser sends it: an SDP offer/answer (`{ type, sdp }`, ≤ 32 000
+ * characters) or an ICE candidate (`{ candidate, sdpMid, sdpMLineIndex }`, or null at the end of
+ * gathering). Anything else is refused, so the relay carries nothing but signalling.
+ */
+export function parseVideoCallSignal(input: unknown): { kind: VideoCallSignalKind; data: unknown } {
+  const b = isRecord(input) ? input : {};
+  const fail = (why: string) => new AppError("VIDEO_CALL_SIGNAL_INVALID", { message: why });
+  const kind = b.kind;
+  if (typeof kind !== "string" || !(VIDEO_CALL_SIGNAL_KINDS as readonly string[]).includes(kind))
+    throw fail("kind must be offer, answer or ice");
+  const d = b.data;
+  if (kind === "ice") {
+    if (d === null) return { kind, data: null };
+    if (!isRecord(d) || typeof d.candidate !== "string" || d.candidate.length > 2_000)
+      throw fail("an ice signal carries { candidate, sdpMid, sdpMLineIndex } or null");
+    const mid = d.sdpMid ?? null;
+    const line = d.sdpMLineIndex ?? null;
+    if (
+      (mid !== null && (typeof mid !== "string" || mid.length > 64)) ||
+      (line !== null && !Number.isInteger(line))
+    )
+      throw fail("sdpMid must be text, sdpMLineIndex a whole number");
+    return { kind, data: { candidate: d.candidate, sdpMid: mid, sdpMLineIndex: line } };
+  }
+  if (
+    !isRecord(d) ||
+    d.type !== kind ||
+    typeof d.sdp !== "string" ||
+    d.sdp.length === 0 ||
+    d.sdp.length > 32_000
+  )
+    throw fail(`an ${kind} signal carries { type: "${kind}", sdp } (≤ 32000 characters)`);
+  return { kind: kind as VideoCallSignalKind, data: { type: kind, sdp: d.sdp } };
+}
+
 /** Checks the definitions of the catalogue's steps at begin/ so a malformed one fails early. */
 export function validateStepDefinition(step: SessionStep, index: number): void {
   switch (step.type) {
@@ -555,6 +629,9 @@ export function validateStepDefinition(step: SessionStep, index: number): void {
       return;
     case "beneficiaries":
       beneficiariesSpecOf(step, index);
+      return;
+    case "video-call":
+      videoCallSpecOf(step, index);
       return;
     default:
       return;

@@ -1,0 +1,141 @@
+/**
+ * The operators' side of the video-call step, behind the dashboard's login (cookie; CSRF header on
+ * writes) and a role that takes calls: the company's queue, accepting a call (one operator wins),
+ * long-polling and sending signalling messages, capturing stills (stored as the session's media, type
+ * sniffed, size-limited), leaving, and ending with an outcome that completes the step (audit-logged in
+ * the same transaction). Only the operator who accepted a call may act on it.
+ * @module
+ */
+import cookie from "@fastify/cookie";
+import fastifyMultipart from "@fastify/multipart";
+import { AppError, type Clock } from "@verimat/core";
+import { createDashboardRepository, type DashboardRole, type Database } from "@verimat/db";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { Kysely } from "kysely";
+import { mediaRoom, receiveCheckedUpload } from "../http/checked-upload.ts";
+import { sniffMediaType } from "../http/sniff-media.ts";
+import { pollParams } from "../routes/widget-video-call-api.ts";
+import type { SessionService } from "../services/session-service.ts";
+import type { Operator, VideoCallService } from "../steps/video-call-service.ts";
+import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import type { UserService } from "./user-service.ts";
+
+/** Roles that answer video calls (Identomat: operators, and administrators who can do everything). */
+export const CALL_ROLES: readonly DashboardRole[] = ["admin", "operator"];
+
+export interface DashboardVideoCallDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  users: UserService;
+  sessions: SessionService;
+  calls: VideoCallService;
+  stillLimitBytes: number;
+  sessionMediaLimitBytes?: number;
+  /** Roles allowed to take calls (default CALL_ROLES). */
+  roles?: readonly string[];
+}
+
+export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps> = async (app, deps) => {
+  const { users, sessions, calls } = deps;
+  const roles = deps.roles ?? CALL_ROLES;
+  await app.register(cookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: deps.stillLimitBytes, files: 1, fields: 2, fieldSize: 256, parts: 3 },
+  });
+  const operatorOf = new WeakMap<FastifyRequest, Operator>();
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (!request.url.startsWith("/dashboard/api/video-calls")) return;
+    reply.header("cache-control", "no-store");
+    const raw = request.cookies[DASHBOARD_COOKIE];
+    const found = raw ? await users.authenticate(raw) : null;
+    if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const given = request.headers["x-csrf-token"];
+      if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
+        throw new AppError("DASHBOARD_CSRF_INVALID");
+    }
+    if (!roles.includes(found.user.role))
+      throw new AppError("DASHBOARD_FORBIDDEN", { message: "Your role does not take video calls" });
+    operatorOf.set(request, { id: found.user.id, email: found.user.email, companyId: found.user.companyId });
+  });
+
+  const op = (request: FastifyRequest): Operator => {
+    const o = operatorOf.get(request);
+    if (!o) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+    return o;
+  };
+
+  const audit = (o: Operator, action: string, sessionToken: string, data: Record<string, unknown>) =>
+    createDashboardRepository(deps.db).appendAudit({
+      companyId: o.companyId,
+      userId: o.id,
+      userEmail: o.email,
+      sessionToken,
+      action,
+      data,
+      createdAt: deps.clock.now(),
+    });
+
+  app.get("/dashboard/api/video-calls", async (request) => calls.queue(op(request)));
+
+  app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/accept", async (request) => {
+    const o = op(request);
+    const call = await calls.accept(o, request.params.id);
+    await audit(o, "video_call.accept", call.session_token, { call_id: call.call_id });
+    return { call };
+  });
+
+  app.get<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/poll", async (request) => {
+    const { after, waitMs } = pollParams(request.query);
+    return calls.operatorPoll(op(request), request.params.id, after, waitMs, () => request.raw.destroyed);
+  });
+
+  app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/signals", async (request) =>
+    calls.operatorSignal(op(request), request.params.id, request.body),
+  );
+
+  /** A still frame of the person (multipart `file`: JPEG, PNG or WebP, sniffed from its bytes). */
+  app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/stills", async (request, reply) => {
+    const o = op(request);
+    const { call, session } = await calls.liveSession(o, request.params.id);
+    const upload = await receiveCheckedUpload(request, {
+      fileLimitBytes: deps.stillLimitBytes,
+      roomBytes: mediaRoom(deps.sessionMediaLimitBytes, await sessions.listMedia(session)),
+      sniff: (head) => {
+        const t = sniffMediaType(head);
+        return t?.startsWith("image/") ? t : null;
+      },
+      refusal: "send a JPEG, PNG or WebP image",
+    });
+    const rec = await sessions.putMediaStream(session, "video-call-still", upload.stream, upload.contentType);
+    await calls.noteStill(call, session, rec.id, rec.size);
+    await audit(o, "video_call.still", session.token, { call_id: call.id, media_id: rec.id });
+    return reply
+      .code(201)
+      .send({ media_id: rec.id, kind: rec.kind, size: rec.size, content_type: rec.contentType });
+  });
+
+  app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/leave", async (request) => {
+    const o = op(request);
+    const call = await calls.operatorLeave(o, request.params.id);
+    return { call };
+  });
+
+  /** Ends the call with `{ outcome: "passed" | "failed", note? }`; completes the step. */
+  app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/end", async (request) => {
+    const o = op(request);
+    const out = await calls.finish(o, request.params.id, request.body, async (trx, record, sessionToken) => {
+      await createDashboardRepository(trx).appendAudit({
+        companyId: o.companyId,
+        userId: o.id,
+        userEmail: o.email,
+        sessionToken,
+        action: "video_call.end",
+        data: { call_id: request.params.id, outcome: record.outcome, note: record.note },
+        createdAt: deps.clock.now(),
+      });
+    });
+    return { call: out.call, video_call: out.record };
+  });
+};
