@@ -467,6 +467,37 @@ describe.each(databases)("step catalogue on $name", (database) => {
       });
     });
 
+    it("takes the IP country of IPv6 and IPv4-mapped clients; a position elsewhere is a mismatch signal", async () => {
+      const at = async (remoteAddress: string, latitude: number, longitude: number) => {
+        const token = await begin([{ type: "geolocation" }]);
+        const res = await t.http.inject({
+          method: "POST",
+          url: "/api/widget/steps/geolocation",
+          remoteAddress,
+          headers: { "x-session-token": token },
+          payload: { consent: true, latitude, longitude, accuracy: 20 },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const r = (await result(token)) as unknown as {
+          geolocation: Record<string, unknown>;
+          signals?: Record<string, unknown>;
+        };
+        return r.geolocation;
+      };
+      // www.ripe.net's IPv6 address, a position in Amsterdam: both NL.
+      expect(await at("2001:67c:2e8:22::c100:68b", 52.3676, 4.9041)).toMatchObject({
+        positionCountry: "NL",
+        ipCountry: "NL",
+        countryMismatch: false,
+      });
+      // An IPv4 client as a dual-stack socket reports it (Google DNS, US), a position in Tbilisi.
+      expect(await at("::ffff:8.8.8.8", 41.7151, 44.8271)).toMatchObject({
+        positionCountry: "GE",
+        ipCountry: "US",
+        countryMismatch: true,
+      });
+    });
+
     it("a required position cannot be refused", async () => {
       const token = await begin([{ type: "geolocation", flags: { required: true } }]);
       const r = await call(token, "POST", "/api/widget/steps/geolocation", {
