@@ -26,6 +26,7 @@ import { renderInputStep } from "./steps/render-input-step.ts";
 import { renderLiveness } from "./steps/render-liveness.ts";
 import { button, renderMessage } from "./steps/render-message.ts";
 import { renderSwitchDevice } from "./steps/render-switch-device.ts";
+import { renderVideoCall } from "./steps/render-video-call.ts";
 import { createStepsApi } from "./steps/steps-api.ts";
 import { h, show } from "./ui/h.ts";
 
@@ -267,6 +268,15 @@ async function boot(): Promise<void> {
           // A chosen language reloads the session, which then speaks it on every later screen.
           onDone: (currentStep, language) =>
             language ? void load() : dispatch({ type: "step-completed", currentStep }),
+          onFailure: failure,
+        });
+        return;
+      case "video-call":
+        cleanup = renderVideoCall(body, {
+          token,
+          lang,
+          step: screen.step,
+          onDone: (currentStep) => dispatch({ type: "step-completed", currentStep }),
           onFailure: failure,
         });
         return;

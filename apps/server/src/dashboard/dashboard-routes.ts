@@ -65,7 +65,8 @@ const PAGE_CSP = [
   "style-src 'self'",
   // Branding logos are https URLs chosen by the company's admin.
   "img-src 'self' blob: data: https:",
-  "media-src 'self' blob:",
+  // Video calls: the operator's camera preview and the person's stream (getUserMedia, WebRTC).
+  "media-src 'self' blob: mediastream:",
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",

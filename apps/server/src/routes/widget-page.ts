@@ -75,7 +75,8 @@ export const widgetPageRoutes: FastifyPluginAsync<WidgetPageDeps> = async (app, 
     const token = Array.isArray(raw) ? raw[0] : raw;
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
     // geolocation for the geolocation step (the person is asked first; embedders add allow="geolocation").
-    reply.header("permissions-policy", "camera=(self), microphone=(), geolocation=(self)");
+    // The video-call step needs the microphone as well as the camera.
+    reply.header("permissions-policy", "camera=(self), microphone=(self), geolocation=(self)");
     reply.type("text/html; charset=utf-8");
 
     let ancestors = "*";

@@ -192,12 +192,18 @@ describe("widget flow", () => {
   });
 
   it("passes over steps it has no screen for instead of blocking on them", () => {
-    const s = initialFlow(session({ steps: [step(0, "operator-questionnaire"), step(1, "video-call")] }));
+    const s = initialFlow(session({ steps: [step(0, "operator-questionnaire"), step(1, "mystery-step")] }));
     expect(screenOf(s)).toEqual({ kind: "complete-step", step: 0 });
     expect(screenOf(advance(s, { type: "step-completed", currentStep: 1 }))).toEqual({
       kind: "complete-step",
       step: 1,
     });
+  });
+
+  it("shows the video call for a video-call step, and moves on when the server completed it", () => {
+    const s = initialFlow(session({ steps: [step(0, "video-call")] }));
+    expect(screenOf(s)).toEqual({ kind: "video-call", step: 0 });
+    expect(screenOf(advance(s, { type: "step-completed", currentStep: 1 }))).toEqual({ kind: "submit" });
   });
 
   it("shows a form for the steps whose input the server checks", () => {

@@ -62,6 +62,8 @@ export type Screen =
    * KYB company data and beneficiaries): the shell loads its definition and shows its form.
    */
   | { kind: "step-input"; step: number; type: InputStepType }
+  /** A live video call with an operator, whose verdict completes the step (the server moves it). */
+  | { kind: "video-call"; step: number }
   /** Everything of this step is captured (or the step has no screen in this widget): tell the server. */
   | { kind: "complete-step"; step: number }
   /** Every step is done: hand the session over for verification. */
@@ -203,9 +205,11 @@ export function screenOf(state: FlowState): Screen {
         facing: "environment",
       });
     }
+    case "video-call":
+      return { kind: "video-call", step: state.step };
     default:
       if (isInputStepType(step.type)) return { kind: "step-input", step: state.step, type: step.type };
-      // Operator questionnaires (filled in the dashboard), video calls and other steps this widget
+      // Operator questionnaires (filled in the dashboard) and other steps this widget
       // cannot show: passed, not blocked on.
       return { kind: "complete-step", step: state.step };
   }
