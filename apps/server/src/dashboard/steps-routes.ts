@@ -8,12 +8,13 @@
 import cookie from "@fastify/cookie";
 import {
   AppError,
+  type Clock,
   type QuestionnaireDefinition,
   questionnaireOf,
   type SessionVerification,
   toSessionStep,
 } from "@verimat/core";
-import type { SessionRecord } from "@verimat/db";
+import { createDashboardRepository, type SessionRecord } from "@verimat/db";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
@@ -28,13 +29,14 @@ export interface DashboardStepsDeps {
   sessions: SessionService;
   steps: StepService;
   kyb: KybService;
+  clock: Clock;
 }
 
 export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = async (app, deps) => {
-  const { users, companies, sessions, steps, kyb } = deps;
+  const { users, companies, sessions, steps, kyb, clock } = deps;
   await app.register(cookie);
   const companyOf = new WeakMap<FastifyRequest, string>();
-  const actorOf = new WeakMap<FastifyRequest, string>();
+  const actorOf = new WeakMap<FastifyRequest, { id: string; email: string }>();
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("cache-control", "no-store");
@@ -47,7 +49,7 @@ export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = asyn
         throw new AppError("DASHBOARD_CSRF_INVALID");
     }
     companyOf.set(request, found.user.companyId);
-    actorOf.set(request, found.user.email);
+    actorOf.set(request, { id: found.user.id, email: found.user.email });
   });
 
   async function sessionOf(request: FastifyRequest, token: string): Promise<SessionRecord> {
@@ -95,7 +97,11 @@ export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = asyn
     };
   });
 
-  /** An operator fills in (or corrects) an operator questionnaire; the answers are checked like a person's. */
+  /**
+   * An operator fills in (or corrects) an operator questionnaire; the answers are checked like a
+   * person's. The answers, the timeline event and the audit entry (`session.questionnaire`: which
+   * questions were answered, not the answers) are written in one transaction.
+   */
   app.post<{ Params: { token: string; index: string } }>(
     "/dashboard/api/sessions/:token/operator-questionnaires/:index",
     async (request) => {
@@ -104,8 +110,21 @@ export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = asyn
       if (!Number.isInteger(index))
         throw new AppError("PARAM_INVALID", { message: "index must be a step index" });
       const b = request.body as { answers?: unknown } | undefined;
-      const after = await steps.answerAsOperator(s, index, b?.answers);
-      await sessions.appendEvent(after, "operator.questionnaire", { index, by: actorOf.get(request) ?? "" });
+      const actor = actorOf.get(request);
+      if (!actor) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+      const after = await steps.answerAsOperator(s, index, b?.answers, {
+        event: { type: "operator.questionnaire", data: { index, by: actor.email } },
+        within: (trx, q) =>
+          createDashboardRepository(trx).appendAudit({
+            companyId: s.companyId,
+            userId: actor.id,
+            userEmail: actor.email,
+            sessionToken: s.token,
+            action: "session.questionnaire",
+            data: { index, key: q.key, answered: q.questions.map((x) => x.key) },
+            createdAt: clock.now(),
+          }),
+      });
       return { operator_questionnaires: operatorQuestionnaires(after) };
     },
   );

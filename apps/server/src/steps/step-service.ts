@@ -26,7 +26,8 @@ import {
   validateAnswers,
   validateCompanyData,
 } from "@verimat/core";
-import type { SessionRecord } from "@verimat/db";
+import type { Database, SessionRecord } from "@verimat/db";
+import type { Kysely } from "kysely";
 import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
 import type { Channel, Messenger } from "./delivery.ts";
@@ -97,10 +98,17 @@ export function createStepService(deps: StepServiceDeps) {
     return after;
   }
 
-  /** Changes `verification` without moving the steps (operator answers, KYB progress); retried on races. */
+  /**
+   * Changes `verification` without moving the steps (operator answers, KYB progress); retried on races.
+   * `also` adds a timeline event and further rows (the dashboard's audit entry) to the same transaction.
+   */
   async function patchVerification(
     token: string,
     mutate: (v: SessionVerification, s: SessionRecord) => SessionVerification,
+    also: {
+      event?: { type: string; data: Record<string, unknown> };
+      within?: (trx: Kysely<Database>) => Promise<void>;
+    } = {},
   ): Promise<SessionRecord> {
     for (let i = 0; i < 5; i++) {
       const s = await sessions.find(token);
@@ -109,7 +117,7 @@ export function createStepService(deps: StepServiceDeps) {
       // Nothing to change (e.g. another settle wrote the same progress first): no write, no version
       // bump that would make every other concurrent writer retry.
       if (JSON.stringify(verification) === JSON.stringify(s.verification)) return s;
-      const after = await sessions.patch(s, { verification: { ...verification } });
+      const after = await sessions.patch(s, { verification: { ...verification } }, also.event, also.within);
       if (after) return after;
     }
     throw new AppError("SESSION_TRANSITION_INVALID", { message: "The session changed concurrently; retry" });
@@ -196,15 +204,32 @@ export function createStepService(deps: StepServiceDeps) {
       });
     },
 
-    /** An operator's answers to an `operator-questionnaire` step (any time, also after the person finished). */
-    async answerAsOperator(s: SessionRecord, stepIndex: number, answers: unknown): Promise<SessionRecord> {
+    /**
+     * An operator's answers to an `operator-questionnaire` step (any time, also after the person
+     * finished). `also` (the timeline event, the audit entry) is written in the answers' transaction:
+     * answers are never kept without their audit entry. Answers equal to the stored ones write nothing.
+     */
+    async answerAsOperator(
+      s: SessionRecord,
+      stepIndex: number,
+      answers: unknown,
+      also: {
+        event?: { type: string; data: Record<string, unknown> };
+        within?: (trx: Kysely<Database>, questionnaire: Questionnaire) => Promise<void>;
+      } = {},
+    ): Promise<SessionRecord> {
       const raw = s.effectiveSteps[stepIndex];
       if (raw?.type !== "operator-questionnaire")
         throw new AppError("STEP_NOT_IN_SESSION", { message: "no operator questionnaire at that index" });
       const def = questionnaireOf(toSessionStep(raw), stepIndex);
       const files = await mediaIds(s, "questionnaire-file");
       const questions = validateAnswers(def, answers, (id) => files.has(id));
-      return patchVerification(s.token, (v) => putQuestionnaire(v, { key: def.key, questions }));
+      const q: Questionnaire = { key: def.key, questions };
+      const within = also.within;
+      return patchVerification(s.token, (v) => putQuestionnaire(v, q), {
+        ...(also.event ? { event: also.event } : {}),
+        ...(within ? { within: (trx: Kysely<Database>) => within(trx, q) } : {}),
+      });
     },
 
     /** Sends a code to the number / address typed in the current phone-number or email step. */

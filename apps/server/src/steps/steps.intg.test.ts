@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CallbackWorker, startCallbacks } from "../callbacks/start-callbacks.ts";
@@ -788,6 +789,99 @@ describe.each(databases)("step catalogue on $name", (database) => {
       expect(hidden.statusCode).toBe(404);
       const anonymous = await t.http.inject({ method: "GET", url: `/dashboard/api/sessions/${token}/steps` });
       expect(anonymous.statusCode).toBe(401);
+    });
+
+    it("writes the operator's answers and their audit entry in one transaction: no entry, no answers", async () => {
+      const c = await t.company({ name: "Audited" });
+      await t.services.dashboardUsers.create({
+        companyId: c.company_id,
+        email: "op@audited.test",
+        role: "operator",
+        password: "correct horse battery",
+      });
+      const res = await t.http.inject({
+        method: "POST",
+        url: "/dashboard/api/login",
+        payload: { email: "op@audited.test", password: "correct horse battery" },
+      });
+      const raw = res.headers["set-cookie"];
+      const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard="));
+      const headers = {
+        cookie: (line ?? "").split(";")[0] ?? "",
+        "x-csrf-token": (res.json() as { csrf_token: string }).csrf_token,
+      };
+      const token = await begin(
+        [
+          {
+            type: "operator-questionnaire",
+            key: "review-notes",
+            questions: [
+              { key: "address_ok", type: "yes-no", required: true },
+              { key: "notes", type: "text" },
+            ],
+          },
+        ],
+        NO_KYC,
+        c.company_key,
+      );
+      const post = (answers: unknown) =>
+        t.http.inject({
+          method: "POST",
+          url: `/dashboard/api/sessions/${token}/operator-questionnaires/0`,
+          headers,
+          payload: { answers },
+        });
+      const detail = async () =>
+        (await t.http.inject({ method: "GET", url: `/dashboard/api/sessions/${token}`, headers })).json() as {
+          audit: { action: string; by: string; data: Record<string, unknown> }[];
+          timeline: { type: string }[];
+        };
+
+      expect((await post({ address_ok: true, notes: "Utility bill matches" })).statusCode).toBe(200);
+      const first = await detail();
+      expect(first.audit).toEqual([
+        {
+          action: "session.questionnaire",
+          by: "op@audited.test",
+          at: expect.any(String),
+          // Which questions were answered, not the answers (free text stays in the sealed session).
+          data: { index: 0, key: "review-notes", answered: ["address_ok", "notes"] },
+        },
+      ]);
+      expect(first.timeline.filter((e) => e.type === "operator.questionnaire")).toHaveLength(1);
+
+      // The audit table refuses writes: the new answers are not kept either.
+      const fail =
+        database.name === "sqlite"
+          ? [
+              sql`create trigger audit_fails before insert on audit_log begin select raise(abort, 'audit down'); end`,
+            ]
+          : [
+              sql`create function audit_fails() returns trigger language plpgsql as $$ begin raise exception 'audit down'; end $$`,
+              sql`create trigger audit_fails before insert on audit_log for each row execute function audit_fails()`,
+            ];
+      for (const q of fail) await q.execute(t.database.db);
+      try {
+        expect((await post({ address_ok: false })).statusCode).toBe(500);
+      } finally {
+        if (database.name === "sqlite") await sql`drop trigger audit_fails`.execute(t.database.db);
+        else {
+          await sql`drop trigger audit_fails on audit_log`.execute(t.database.db);
+          await sql`drop function audit_fails()`.execute(t.database.db);
+        }
+      }
+      expect((await result(token, c.company_key)).questionnaires).toEqual([
+        {
+          key: "review-notes",
+          questions: [
+            { key: "address_ok", answer: true },
+            { key: "notes", answer: "Utility bill matches" },
+          ],
+        },
+      ]);
+      const after = await detail();
+      expect(after.audit).toHaveLength(1);
+      expect(after.timeline.filter((e) => e.type === "operator.questionnaire")).toHaveLength(1);
     });
   });
 });
