@@ -6,8 +6,10 @@
  * SQLite and, when reachable (required on CI), on PostgreSQL in a throwaway schema, with parallel
  * guesses, parallel right codes and parallel KYB settles to exercise the compare-and-set writes.
  */
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { sql } from "kysely";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -187,6 +189,55 @@ describe.each(databases)("step catalogue on $name", (database) => {
       });
       expect(res.statusCode).toBe(400);
       expect(res.body).toContain("step 0 question x: options are required");
+    });
+  });
+
+  describe("upload limits of the step files", () => {
+    /** Files of the session in the media store (a refused upload must leave none behind). */
+    function storedObjects(token: string): string[] {
+      const root = path.join(t.dataDir, "media");
+      if (!fs.existsSync(root)) return [];
+      return (fs.readdirSync(root, { recursive: true }) as string[]).filter(
+        (p) => p.includes(token) && fs.statSync(path.join(root, p)).isFile(),
+      );
+    }
+    const png = (size: number) =>
+      Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(size - 16, 7)]);
+    const pdf = (size: number) => Buffer.concat([Buffer.from("%PDF-1.4\n%"), Buffer.alloc(size - 10, 32)]);
+
+    it("a questionnaire file over UPLOAD_LIMIT_BYTES: 413 UPLOAD_TOO_LARGE, nothing stored", async () => {
+      const token = await begin([
+        { type: "user-questionnaire", questions: [{ key: "proof", type: "file" }] },
+      ]);
+      const big = await upload(token, "questionnaire-file", png(UPLOAD_LIMIT + 10_000), "image/png");
+      expect([big.status, big.json.error?.code]).toEqual([413, "UPLOAD_TOO_LARGE"]);
+      const s = await t.services.sessions.find(token);
+      if (!s) throw new Error("session gone");
+      expect(await t.services.sessions.listMedia(s)).toEqual([]);
+      expect(storedObjects(token)).toEqual([]);
+      // Within the limit the same kind of file is taken.
+      expect((await upload(token, "questionnaire-file", png(UPLOAD_LIMIT - 1_000), "image/png")).status).toBe(
+        201,
+      );
+      expect(storedObjects(token)).toHaveLength(1);
+    });
+
+    it("registration documents past SESSION_MEDIA_LIMIT_BYTES: 413 SESSION_MEDIA_LIMIT, nothing stored", async () => {
+      const token = await begin([{ type: "company-data", flags: { min_documents: 1 } }]);
+      const size = 55_000; // three of them: 165 000 > 150 000
+      expect((await upload(token, "company-document", pdf(size), "application/pdf")).status).toBe(201);
+      expect((await upload(token, "company-document", pdf(size), "application/pdf")).status).toBe(201);
+      const over = await upload(token, "company-document", pdf(size), "application/pdf");
+      expect([over.status, over.json.error?.code]).toEqual([413, "SESSION_MEDIA_LIMIT"]);
+      const s = await t.services.sessions.find(token);
+      if (!s) throw new Error("session gone");
+      expect((await t.services.sessions.listMedia(s)).map((m) => m.size)).toEqual([size, size]);
+      expect(storedObjects(token)).toHaveLength(2);
+      // What still fits is taken; a file over the room left is refused the same way.
+      expect((await upload(token, "company-document", pdf(30_000), "application/pdf")).status).toBe(201);
+      const full = await upload(token, "company-document", pdf(20_000), "application/pdf");
+      expect([full.status, full.json.error?.code]).toEqual([413, "SESSION_MEDIA_LIMIT"]);
+      expect(storedObjects(token)).toHaveLength(3);
     });
   });
 
