@@ -141,6 +141,11 @@ export function setCsrf(token: string): void {
   csrf = token;
 }
 
+/** The login's CSRF token (for calls made with fetch directly: multipart uploads, keepalive). */
+export function getCsrf(): string {
+  return csrf;
+}
+
 async function call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
@@ -170,6 +175,9 @@ async function call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, 
   }
   return parsed as T;
 }
+
+/** A call of the dashboard API by path (pages with their own endpoints, e.g. video calls). */
+export const callApi = call;
 
 export const api = {
   login: (email: string, password: string) => call<Me>("POST", "login", { email, password }),

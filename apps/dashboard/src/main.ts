@@ -12,6 +12,7 @@ import { renderOverview } from "./pages/overview.ts";
 import { renderSessionDetail } from "./pages/session-detail.ts";
 import { renderSessions } from "./pages/sessions.ts";
 import { renderSettings } from "./pages/settings.ts";
+import { renderVideoCalls } from "./pages/video-calls.ts";
 
 export interface PageContext {
   me: Me;
@@ -75,6 +76,7 @@ function renderLogin(message = ""): void {
 const NAV: { hash: string; label: string; admin?: boolean }[] = [
   { hash: "#/overview", label: "Overview" },
   { hash: "#/sessions", label: "Sessions" },
+  { hash: "#/video-calls", label: "Video calls" },
   { hash: "#/configurations", label: "Configurations" },
   { hash: "#/settings", label: "Settings", admin: true },
 ];
@@ -190,7 +192,9 @@ function renderRoute(): void {
             ? renderConfigurations(ctx)
             : parts[0] === "settings"
               ? renderSettings(ctx)
-              : renderOverview(ctx);
+              : parts[0] === "video-calls"
+                ? renderVideoCalls(ctx)
+                : renderOverview(ctx);
   void done(page);
 }
 

@@ -15,6 +15,7 @@ const STEP_TYPES = [
   "company-data",
   "beneficiaries",
   "operator-questionnaire",
+  "video-call",
   "language",
 ];
 
@@ -50,6 +51,10 @@ const JSON_STEPS: Record<string, { start: Record<string, unknown>; hint: string 
   },
   language: { start: { languages: ["en", "ka", "ru"] }, hint: "languages" },
   geolocation: { start: {}, hint: "required (true: the position cannot be refused)" },
+  "video-call": {
+    start: { wait_minutes: 5 },
+    hint: "wait_minutes (1–120: how long the person waits for an operator; absent: the server's VIDEO_CALL_WAIT_MINUTES)",
+  },
 };
 const DOC_TYPES = ["passport", "id", "driver_license", "residence_license"];
 const LANGUAGES = ["", "en", "ka", "ru", "es", "uk", "el"];

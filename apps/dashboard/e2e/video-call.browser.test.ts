@@ -1,0 +1,188 @@
+/**
+ * The video-call step end to end in headless Chromium against the real app (served on a port): the
+ * person's widget page joins the queue with Chromium's fake camera and microphone, an operator's
+ * dashboard page in the same browser accepts the call, both pages connect over WebRTC with the
+ * signalling relayed through the server's database (host candidates only, no STUN), the operator sees
+ * the person's video playing (size known, frames advancing), captures a still and passes the step,
+ * and the result carries the verdict and the still. Screenshots: test-artifacts/dashboard/video-call-*.png.
+ */
+import fs from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
+import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
+import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const artifacts = path.join(repo, "test-artifacts/dashboard");
+const CHROMIUM = "/usr/bin/chromium";
+const PASSWORD = "operator password 1";
+
+let t: TestApp;
+let base: string;
+let company: { company_id: string; company_key: string };
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
+  if (!findDashboardDir() || !findWidgetDir())
+    throw new Error("apps/dashboard/dist or apps/widget/dist is missing: run `node scripts/build.mjs` first");
+  fs.mkdirSync(artifacts, { recursive: true });
+  t = await createTestApp();
+  await t.http.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
+  company = await t.company({ name: "Acme Bank" });
+  await t.services.dashboardUsers.create({
+    companyId: company.company_id,
+    email: "ops@acme.test",
+    role: "operator",
+    password: PASSWORD,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+describe("video call: widget ↔ dashboard", () => {
+  it("the operator sees the person's live video, captures a still and passes the step", async () => {
+    const begin = await t.http.inject({
+      method: "POST",
+      url: "/external-api/begin/",
+      payload: {
+        company_key: company.company_key,
+        flags: { skip_document: true, skip_face: true, skip_agreement: true, language: "en" },
+        steps: [{ type: "video-call", wait_minutes: 5 }],
+      },
+    });
+    expect(begin.statusCode, begin.body).toBe(200);
+    const token = begin.json() as string;
+
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await context.grantPermissions(["camera", "microphone"], { origin: base });
+    const person = await context.newPage();
+    const operator = await context.newPage();
+    for (const p of [person, operator]) p.setDefaultTimeout(20_000);
+    const errors: string[] = [];
+    const outside: string[] = [];
+    for (const p of [person, operator]) {
+      p.on("pageerror", (e) => errors.push(e.message));
+      p.on("request", (r) => {
+        if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:"))
+          outside.push(r.url());
+      });
+    }
+    try {
+      // The person joins the queue and waits, seeing their place in it.
+      await person.goto(`${base}/?session_token=${token}`);
+      await person.click("[data-action=join-call]");
+      await person.waitForSelector("[data-screen=video-call-waiting] [data-position='1']");
+      await person.screenshot({ path: path.join(artifacts, "video-call-waiting.png") });
+
+      // The operator logs in, finds the person in the queue and accepts.
+      await operator.goto(`${base}/dashboard/`);
+      await operator.fill("input[name=email]", "ops@acme.test");
+      await operator.fill("input[name=password]", PASSWORD);
+      await operator.keyboard.press("Enter");
+      await operator.waitForSelector("nav a[href='#/video-calls']");
+      await operator.click("nav a[href='#/video-calls']");
+      await operator.waitForSelector("[data-action=accept-call]");
+      await operator.click("[data-action=accept-call]");
+
+      // Both ends connect; the operator's remote video plays with real frames.
+      await operator.waitForSelector("[data-call-state=connected]", { timeout: 30_000 });
+      await person.waitForSelector("[data-screen=video-call-live]");
+      await operator.waitForFunction(
+        () => {
+          const v = document.querySelector<HTMLVideoElement>("video[data-video=remote]");
+          return v !== null && v.videoWidth > 0 && v.currentTime > 0.3;
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      const frames = await operator.evaluate(async () => {
+        const v = document.querySelector<HTMLVideoElement>("video[data-video=remote]");
+        if (!v) return null;
+        const q1 = v.getVideoPlaybackQuality().totalVideoFrames;
+        const t1 = v.currentTime;
+        await new Promise((r) => setTimeout(r, 1_000));
+        return {
+          width: v.videoWidth,
+          height: v.videoHeight,
+          framesAdvanced: v.getVideoPlaybackQuality().totalVideoFrames - q1,
+          timeAdvanced: v.currentTime - t1,
+          hasAudio: v.srcObject instanceof MediaStream && v.srcObject.getAudioTracks().length > 0,
+        };
+      });
+      expect(frames).not.toBeNull();
+      expect(frames?.width).toBeGreaterThan(0);
+      expect(frames?.height).toBeGreaterThan(0);
+      expect(frames?.framesAdvanced).toBeGreaterThan(0);
+      expect(frames?.timeAdvanced).toBeGreaterThan(0);
+      expect(frames?.hasAudio).toBe(true);
+      // The person sees the operator too.
+      await person.waitForFunction(() => {
+        const v = document.querySelector<HTMLVideoElement>("video.vc-remote");
+        return v !== null && v.videoWidth > 0;
+      });
+      await person.screenshot({ path: path.join(artifacts, "video-call-person.png") });
+
+      // A still of the person, stored as the session's media and shown back.
+      await operator.click("[data-action=capture-still]");
+      await operator.waitForSelector("[data-list=stills] li img");
+      await operator.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>("[data-list=stills] li img");
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
+      await operator.screenshot({ path: path.join(artifacts, "video-call-operator.png") });
+
+      await operator.fill("textarea[name=note]", "Face matches the document shown");
+      await operator.click("[data-action=pass-call]");
+      await operator.waitForSelector("[data-call-state=ended-passed]");
+      // The person's widget moves on past the step (nothing else to do: the session is submitted).
+      await person.waitForSelector("[data-screen=final-finished]");
+      await person.screenshot({ path: path.join(artifacts, "video-call-done.png") });
+    } finally {
+      await context.close();
+    }
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+
+    const res = await t.http.inject({
+      method: "POST",
+      url: "/external-api/result/",
+      payload: { company_key: company.company_key, session_token: token },
+    });
+    const result = res.json() as { video_call?: { outcome: string; note: string; stills: string[] } };
+    expect(result.video_call).toMatchObject({
+      outcome: "passed",
+      note: "Face matches the document shown",
+      operator: "ops@acme.test",
+    });
+    expect(result.video_call?.stills).toHaveLength(1);
+    const still = await t.http.inject({
+      method: "POST",
+      url: "/external-api/result/video-call-still/",
+      payload: { company_key: company.company_key, session_token: token },
+    });
+    expect(still.headers["content-type"]).toBe("image/jpeg");
+    expect(still.rawPayload.length).toBeGreaterThan(1_000);
+  }, 120_000);
+});
