@@ -9,6 +9,7 @@ export * from "./flags/session-flags.ts";
 export * from "./result/session-result.ts";
 export * from "./session/session-lifetime.ts";
 export * from "./session/session-status.ts";
+export * from "./steps/builder-catalogue.ts";
 export * from "./steps/session-steps.ts";
 export * from "./steps/step-catalogue.ts";
 export * from "./util/write-batcher.ts";

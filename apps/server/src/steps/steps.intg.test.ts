@@ -241,6 +241,62 @@ describe.each(databases)("step catalogue on $name", (database) => {
     });
   });
 
+  describe("Selfie with ID and Proof of address as builder steps", () => {
+    it("a saved flow's steps become the widget's capture steps, which take their captures", async () => {
+      const c = await t.company({ name: "Builder" });
+      const config = await t.services.configurations.create(c.company_id, {
+        name: "Address check",
+        flags: { skip_document: true, skip_face: true, skip_agreement: true },
+        steps: [
+          { type: "selfie-with-id", flags: { allow_face_doc_upload: true } },
+          { type: "proof-of-address", flags: { allow_general_document_upload: true } },
+        ],
+      });
+      const res = await t.http.inject({
+        method: "POST",
+        url: "/external-api/begin/",
+        payload: { company_key: c.company_key, config_id: config.id },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const token = JSON.parse(res.body) as string;
+      const s = await t.services.sessions.find(token);
+      expect(s?.effectiveSteps.map((x) => [x.type, x.flags])).toEqual([
+        ["face-document", { allow_face_doc_upload: true }],
+        [
+          "general-document",
+          {
+            allow_general_document_upload: true,
+            general_document_types: ["bank_statement", "utility_bill"],
+            allow_capture: true,
+            allow_upload: true,
+          },
+        ],
+      ]);
+      const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#ccc" } })
+        .jpeg()
+        .toBuffer();
+      for (const kind of ["face-document", "general-document"]) {
+        const form = multipartBody([], [["image", "capture.jpg", jpeg]]);
+        const up = await t.http.inject({
+          method: "POST",
+          url: `/api/widget/captures/${kind}`,
+          headers: { "x-session-token": token, "content-type": form.contentType },
+          payload: form.body,
+        });
+        expect(up.statusCode, `${kind}: ${up.body}`).toBe(201);
+      }
+      // A capture the flow does not ask for is still refused.
+      const form = multipartBody([], [["image", "capture.jpg", jpeg]]);
+      const passport = await t.http.inject({
+        method: "POST",
+        url: "/api/widget/captures/passport",
+        headers: { "x-session-token": token, "content-type": form.contentType },
+        payload: form.body,
+      });
+      expect(passport.statusCode).toBe(403);
+    });
+  });
+
   describe("language step", () => {
     it("records the chosen language, which the widget then gets as the session's language", async () => {
       const token = await begin([{ type: "language", flags: { languages: ["en", "ka"] } }], {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/index.ts";
 import { parseFlags } from "../flags/session-flags.ts";
+import { BUILDER_STEPS, builderLabelOf } from "./builder-catalogue.ts";
 import { effectiveSteps, overlaySteps, parseSteps } from "./session-steps.ts";
 
 const types = (s: { type: string }[]) => s.map((x) => x.type);
@@ -39,6 +40,83 @@ describe("effective steps", () => {
   it("passes document restrictions into the implicit document step", () => {
     const eff = effectiveSteps(parseFlags({ document_types: ["passport"], document_countries: ["geo"] }), []);
     expect(eff[1]?.flags).toMatchObject({ document_types: ["passport"], document_countries: ["GEO"] });
+  });
+});
+
+describe("Selfie with ID and Proof of address as builder steps", () => {
+  it("map to the widget's capture steps with what the implicit ones would have (Identomat flag names read)", () => {
+    const eff = effectiveSteps(
+      { skip_agreement: true, skip_document: true, skip_face: true },
+      parseSteps([
+        { type: "selfie-with-id", flags: { allow_face_doc_upload: true } },
+        {
+          type: "proof-of-address",
+          flags: { allow_general_document_capture: false, allow_general_document_upload: true },
+        },
+      ]),
+    );
+    expect(eff.map((s) => [s.type, s.flags])).toEqual([
+      ["face-document", { allow_face_doc_upload: true }],
+      [
+        "general-document",
+        {
+          allow_general_document_capture: false,
+          allow_general_document_upload: true,
+          general_document_types: ["bank_statement", "utility_bill"],
+          allow_capture: false,
+          allow_upload: true,
+        },
+      ],
+    ]);
+  });
+
+  it("a bare step: camera on, upload off; the session's flags fill in what the step leaves out", () => {
+    const bare = effectiveSteps({ skip_agreement: true, skip_document: true, skip_face: true }, [
+      { type: "face-document", flags: {} },
+      { type: "general-document", flags: {} },
+    ]);
+    expect(bare.map((s) => s.flags)).toEqual([
+      { allow_face_doc_upload: false },
+      {
+        general_document_types: ["bank_statement", "utility_bill"],
+        allow_capture: true,
+        allow_upload: false,
+      },
+    ]);
+    const fromFlags = effectiveSteps(
+      parseFlags({
+        skip_agreement: true,
+        skip_document: true,
+        skip_face: true,
+        require_face_document: true,
+        allow_face_doc_upload: true,
+        allow_general_document_upload: true,
+        general_document_types: ["tax_return"],
+      }),
+      parseSteps([{ type: "general-document", title: "Proof of address" }, { type: "face-document" }]),
+    );
+    // The explicit steps replace the implicit ones, in the builder's order, with the flags' settings.
+    expect(fromFlags.map((s) => [s.type, s.flags])).toEqual([
+      [
+        "general-document",
+        { general_document_types: ["tax_return"], allow_capture: false, allow_upload: true },
+      ],
+      ["face-document", { allow_face_doc_upload: true }],
+    ]);
+  });
+
+  it("the builder catalogue offers both under Identomat's names", () => {
+    expect(BUILDER_STEPS.filter((s) => s.impliedBy).map((s) => [s.label, s.type, s.impliedBy])).toEqual([
+      ["Selfie with ID", "face-document", ["require_face_document"]],
+      [
+        "Proof of address",
+        "general-document",
+        ["allow_general_document_capture", "allow_general_document_upload"],
+      ],
+    ]);
+    expect(builderLabelOf("general-document")).toBe("Proof of address");
+    // Every builder step's starting settings pass the checks begin/ makes.
+    expect(() => parseSteps(BUILDER_STEPS.map((s) => ({ type: s.type, flags: s.start })))).not.toThrow();
   });
 });
 

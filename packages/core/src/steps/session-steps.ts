@@ -82,6 +82,63 @@ export function overlaySteps(base: readonly SessionStep[], overrides: readonly S
   return [...out, ...pending];
 }
 
+function firstBoolean(...values: unknown[]): boolean | undefined {
+  return values.find((v): v is boolean => typeof v === "boolean");
+}
+
+/**
+ * An explicit "Selfie with ID" (`face-document`) or "Proof of address" (`general-document`) step gets
+ * what the implicit one would have had: Identomat's flag names are read on the step too
+ * (`allow_face_doc_upload`; `allow_general_document_capture` / `_upload` for `allow_capture` /
+ * `allow_upload`; `general_document_types`), then the session's flags, then the defaults (camera on,
+ * upload off; bank statement and utility bill). Other steps are returned as they are.
+ */
+function withCaptureDefaults(step: SessionStep, flags: TSessionFlags): SessionStep {
+  const f = step.flags;
+  if (step.type === "face-document") {
+    return {
+      ...step,
+      flags: {
+        ...f,
+        allow_face_doc_upload:
+          firstBoolean(f.allow_face_doc_upload, step.allow_face_doc_upload, flags.allow_face_doc_upload) ??
+          false,
+      },
+    };
+  }
+  if (step.type === "general-document") {
+    const sessionWide =
+      flags.allow_general_document_capture === true || flags.allow_general_document_upload === true;
+    const capture = firstBoolean(
+      f.allow_capture,
+      f.allow_general_document_capture,
+      step.allow_capture,
+      step.allow_general_document_capture,
+      sessionWide ? flags.allow_general_document_capture === true : undefined,
+    );
+    const upload = firstBoolean(
+      f.allow_upload,
+      f.allow_general_document_upload,
+      step.allow_upload,
+      step.allow_general_document_upload,
+      sessionWide ? flags.allow_general_document_upload === true : undefined,
+    );
+    const types = [f.general_document_types, step.general_document_types, flags.general_document_types].find(
+      (v) => Array.isArray(v) && v.length > 0,
+    );
+    return {
+      ...step,
+      flags: {
+        ...f,
+        general_document_types: types ?? ["bank_statement", "utility_bill"],
+        allow_capture: capture ?? true,
+        allow_upload: upload ?? false,
+      },
+    };
+  }
+  return step;
+}
+
 /**
  * The steps the person actually goes through (Identomat's compatibility rules): agreement first unless
  * `skip_agreement`; the implicit identity-document step unless `skip_document`; the implicit face step
@@ -131,7 +188,7 @@ export function effectiveSteps(flags: TSessionFlags, explicit: readonly SessionS
   const explicitTypes = new Set(explicit.map((s) => s.type));
   const steps = [
     ...implicit.filter((s) => !explicitTypes.has(s.type)),
-    ...explicit.filter((s) => s.type !== "agreement"),
+    ...explicit.filter((s) => s.type !== "agreement").map((s) => withCaptureDefaults(s, flags)),
   ];
   if (flags.skip_agreement !== true) {
     const explicitAgreement = explicit.find((s) => s.type === "agreement");
