@@ -14,11 +14,11 @@ import {
   effectiveSteps,
   isExpired,
   isSessionStatus,
+  newSessionToken,
   overlaySteps,
   parseFlags,
   parseSteps,
   randomHexId,
-  randomToken,
   type SessionResult,
   type SessionStatus,
   type SessionVerification,
@@ -109,7 +109,8 @@ export function createSessionService(deps: SessionServiceDeps) {
   const beginPlans = createBeginPlans();
   const insertSession = createWriteBatcher<SessionRecord>(
     (list) => (bulkInsert ? bulkInsert("sessions", list.map(sessionRow)) : repos.sessions.insertMany(list)),
-    { flushAt: 16 },
+    // The writer thread commits its messages in order: up to 4 batches queued for it (bench/begin).
+    { flushAt: 16, maxInFlight: bulkInsert ? 4 : 1 },
   );
 
   /** Called after every applied state change (KYB parents follow their children's decisions). */
@@ -288,7 +289,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const flags = plan ? plan.flags : { ...configFlags, ...requestFlags };
       const effective = plan ? plan.effective : effectiveSteps(flags, steps);
       const now = clock.now();
-      const token = randomToken();
+      const token = newSessionToken(now);
       const record: SessionRecord = {
         token,
         companyId: company.id,

@@ -13,6 +13,19 @@ export interface WriteBatcherOptions {
    * @default Infinity
    */
   flushAt?: number;
+  /**
+   * Flushes that may run at once. 1 keeps one statement in flight (writes on the serving connection).
+   * A writer thread that commits its messages in order can take more: the next batch is already
+   * queued when one commits, so requests wait for one commit, not for a commit and a thread hop.
+   * @default 1
+   */
+  maxInFlight?: number;
+}
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 export function createWriteBatcher<T>(
@@ -21,29 +34,26 @@ export function createWriteBatcher<T>(
 ): (item: T) => Promise<void> {
   const maxBatch = options.maxBatch ?? 200;
   const flushAt = options.flushAt ?? Number.POSITIVE_INFINITY;
-  let pending: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  let running = false;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  let pending: Pending<T>[] = [];
+  let inFlight = 0;
   let scheduled = false;
 
-  async function drain(): Promise<void> {
-    while (pending.length > 0) {
-      const batch = pending.slice(0, maxBatch);
-      pending = pending.slice(batch.length);
-      try {
-        await flush(batch.map((b) => b.item));
-        for (const b of batch) b.resolve();
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0]?.reject(err);
-          continue;
-        }
-        for (const b of batch) {
-          try {
-            await flush([b.item]);
-            b.resolve();
-          } catch (e) {
-            b.reject(e);
-          }
+  async function write(batch: Pending<T>[]): Promise<void> {
+    try {
+      await flush(batch.map((b) => b.item));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+      for (const b of batch) {
+        try {
+          await flush([b.item]);
+          b.resolve();
+        } catch (e) {
+          b.reject(e);
         }
       }
     }
@@ -51,20 +61,21 @@ export function createWriteBatcher<T>(
 
   function start(): void {
     scheduled = false;
-    if (running || pending.length === 0) return;
-    running = true;
-    drain()
-      .catch(() => undefined)
-      .finally(() => {
-        running = false;
-        if (pending.length > 0) start();
+    while (inFlight < maxInFlight && pending.length > 0) {
+      const batch = pending.length <= maxBatch ? pending : pending.slice(0, maxBatch);
+      pending = pending.length <= maxBatch ? [] : pending.slice(maxBatch);
+      inFlight++;
+      void write(batch).finally(() => {
+        inFlight--;
+        start();
       });
+    }
   }
 
   return (item: T) =>
     new Promise<void>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (running) return; // the running drain picks it up
+      if (inFlight >= maxInFlight) return; // a finishing flush picks it up
       if (pending.length >= flushAt) queueMicrotask(start);
       else if (!scheduled) {
         scheduled = true;
