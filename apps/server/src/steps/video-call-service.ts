@@ -10,7 +10,7 @@
  * per sender (`seq`, primary key): a writer takes max + 1 and retries on a clash, so a reader asking
  * for `seq > n` never skips a message that commits later.
  *
- * Liveness of both sides: each poll stamps `person_seen_at` / `operator_seen_at`; a side unseen for
+ * Liveness of both sides: each poll request stamps `person_seen_at` / `operator_seen_at`; a side unseen for
  * `goneMs` has left (tab closed, network gone) and the call ends with `person_left` / `operator_left`.
  * A waiting call past its deadline ends with `timeout`. These are settled lazily on every read.
  * @module
@@ -214,9 +214,10 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
     const other: Side = side === "person" ? "operator" : "person";
     const started = Date.now();
     let first: CallView | null = null;
+    // One "seen" stamp per request: a held poll lasts ≤ 25 s, well within `goneMs`.
+    await stamp(await load(), side);
     for (;;) {
       const call = await load();
-      await stamp(call, side);
       const signals = call.status === "active" ? await signalsAfter(call.id, other, after) : [];
       const v = await view(call);
       first ??= v;
@@ -230,7 +231,8 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
         gone()
       )
         return { call: v, signals };
-      await sleep(pollIntervalMs);
+      // A queue position may lag a second; signalling of a live call should not.
+      await sleep(v.status === "waiting" ? pollIntervalMs * 3 : pollIntervalMs);
     }
   }
 
@@ -338,6 +340,8 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
         if (!call || call.session_token !== s.token) throw new AppError("VIDEO_CALL_NOT_FOUND");
         return settle(call);
       };
+      // Waiting and talking are activity: the session must not expire in the queue.
+      if (clock.now() - (s.lastActivityAt ?? 0) > 60_000) await sessions.touch(s);
       const out = await poll(load, "person", after, waitMs, gone);
       // A passed or failed call completed the step: tell the widget where the session stands.
       const fresh = out.call.status === "ended" ? ((await sessions.find(s.token)) ?? s) : s;
@@ -407,6 +411,12 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
     async accept(operator: Operator, callId: string): Promise<CallView & { session_token: string }> {
       const call = await forCompany(operator, callId);
       if (call.status !== "waiting") throw new AppError("VIDEO_CALL_NOT_WAITING");
+      // A session that expired or finished meanwhile has nobody to talk to.
+      const s = await sessions.find(call.session_token);
+      if (!s || s.status !== "in_progress" || s.submittedAt !== null || s.currentStep !== call.step_index) {
+        await endIf(call, "waiting", "closed");
+        throw new AppError("VIDEO_CALL_NOT_WAITING", { message: "The person's session is no longer open" });
+      }
       const now = clock.now();
       const r = await db
         .updateTable("video_calls")
