@@ -4,7 +4,7 @@
  * dashboard page in the same browser accepts the call, both pages connect over WebRTC with the
  * signalling relayed through the server's database (host candidates only, no STUN), the operator sees
  * the person's video playing (size known, frames advancing), captures a still and passes the step,
- * and the result carries the verdict and the still. Screenshots: test-artifacts/dashboard/video-call-*.png.
+ * and the result and the session page carry the verdict and the still. Screenshots: test-artifacts/dashboard/video-call-*.png.
  */
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -159,6 +159,15 @@ describe("video call: widget ↔ dashboard", () => {
       // The person's widget moves on past the step (nothing else to do: the session is submitted).
       await person.waitForSelector("[data-screen=final-finished]");
       await person.screenshot({ path: path.join(artifacts, "video-call-done.png") });
+      // The session page shows the verdict and the still.
+      await operator.goto(`${base}/dashboard/#/sessions/${token}`);
+      await operator.waitForSelector("[data-video-call=passed]");
+      await operator.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>("[data-video-call] img");
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
+      await operator.locator("[data-video-call]").scrollIntoViewIfNeeded();
+      await operator.screenshot({ path: path.join(artifacts, "video-call-session.png") });
     } finally {
       await context.close();
     }

@@ -261,6 +261,15 @@ export interface SessionSteps {
     status: string;
     result: { reject_reason: { value: string } } | null;
   }[];
+  /** The video-call step's verdict (result field `video_call`). */
+  video_call: {
+    outcome: "passed" | "failed";
+    note: string;
+    operator: string;
+    started_at: string;
+    duration_seconds: number;
+    stills: string[];
+  } | null;
 }
 
 export function mediaUrl(token: string, mediaId: string): string {

@@ -5,8 +5,8 @@
  * the parent of a child session).
  * @module
  */
-import { api, errorText, type SessionSteps } from "../api.ts";
-import { field, h, statusBadge } from "../h.ts";
+import { api, errorText, mediaUrl, type SessionSteps } from "../api.ts";
+import { field, formatDate, h, statusBadge } from "../h.ts";
 
 type Question = SessionSteps["operator_questionnaires"][number]["definition"]["questions"][number];
 
@@ -128,6 +128,31 @@ export function stepsSection(token: string, reload: () => void): HTMLElement {
         );
       if (d.geolocation)
         parts.push(h("table", { class: "kv" }, kv("Position", JSON.stringify(d.geolocation))));
+      if (d.video_call)
+        parts.push(
+          h("h3", {}, "Video call"),
+          h(
+            "table",
+            { class: "kv", "data-video-call": d.video_call.outcome },
+            kv("Outcome", d.video_call.outcome),
+            kv("Note", d.video_call.note || "—"),
+            kv("Operator", d.video_call.operator),
+            kv("Started", formatDate(d.video_call.started_at)),
+            kv("Duration", `${d.video_call.duration_seconds} s`),
+            kv(
+              "Stills",
+              d.video_call.stills.length === 0
+                ? "—"
+                : h(
+                    "span",
+                    {},
+                    d.video_call.stills.map((id) =>
+                      h("img", { src: mediaUrl(token, id), alt: "Still", width: 120 }),
+                    ),
+                  ),
+            ),
+          ),
+        );
       for (const q of d.questionnaires)
         parts.push(
           h("h3", {}, `Answers “${q.key}”`),

@@ -94,6 +94,7 @@ export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = asyn
       geolocation: v.geolocation ?? null,
       company_data: v.company ?? null,
       beneficiaries: v.beneficiaries ?? [],
+      video_call: v.videoCall ?? null,
     };
   });
 
