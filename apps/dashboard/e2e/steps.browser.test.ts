@@ -1,7 +1,10 @@
 /**
  * The step catalogue on the dashboard's session page, in headless Chromium against the real app: a
  * KYB session's beneficiaries (child sessions with their status) and an operator questionnaire filled
- * in by the operator, which the result API then carries. Screenshot: test-artifacts/dashboard/steps-kyb.png.
+ * in by the operator, which the result API then carries; a questionnaire step built with the
+ * configuration builder's form (question types, labels per language, required, a condition; checked
+ * with the core rules as it is typed; raw JSON underneath) and saved. Screenshots:
+ * test-artifacts/dashboard/steps-kyb.png, steps-builder-form.png.
  */
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -150,10 +153,12 @@ describe("dashboard: step catalogue", () => {
     }
   }, 60_000);
 
-  it("builds a questionnaire step in the configuration builder (settings as JSON, checked on save)", async () => {
+  it("builds a questionnaire step with the builder's form (checked as begin/ checks it), with a raw JSON fallback, and saves it", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
     try {
       await page.goto(`${base}/dashboard/`);
       await page.waitForSelector("[data-page=login]");
@@ -167,30 +172,57 @@ describe("dashboard: step catalogue", () => {
       await page.fill("input[name=name]", "Source of funds");
       await page.selectOption("select[aria-label='Step to add']", "user-questionnaire");
       await page.click("[data-add-step]");
-      const json = page.locator("[data-type=user-questionnaire] [data-step-json]");
-      await json.fill(
-        JSON.stringify({ key: "funds", questions: [{ key: "source", type: "single-choice" }] }),
-      );
-      await json.blur();
+      const step = page.locator("[data-type=user-questionnaire]");
+      const problem = step.locator("[data-step-problem]");
+      // (A field's change lands when it loses the focus, as for a person: hence the Tabs.)
+      const type = async (selector: string, text: string) => {
+        await step.locator(selector).fill(text);
+        await step.locator(selector).press("Tab");
+      };
+      await type("[name=questionnaire-key]", "funds");
+
+      // Question 1: single choice with two options, labelled in English and Georgian, required.
+      const q1 = '[data-question="0"]';
+      await type(`${q1} [name=q-key]`, "source");
+      await step.locator(`${q1} [name=q-type]`).selectOption("single-choice");
+      await type(`${q1} [name=q-options]`, "salary = Salary\nsavings = Savings");
+      await type(`${q1} [data-label-lang=en]`, "Where does the money come from?");
+      await type(`${q1} [data-label-lang=ka]`, "საიდან არის თანხა?");
+      expect(await step.locator(`${q1} [name=q-required]`).isChecked()).toBe(true);
+
+      // Question 2: a duplicate key is caught at once with begin/'s own message, then fixed.
+      await step.locator("[data-add-question]").click();
+      const q2 = '[data-question="1"]';
+      await type(`${q2} [name=q-key]`, "source");
+      await expect.poll(() => problem.textContent()).toBe("step 0: duplicate question key source");
       await page.click("button[type=submit]");
-      await page.waitForSelector("text=options are required");
-      await json.fill(
-        JSON.stringify({
-          key: "funds",
-          questions: [
-            {
-              key: "source",
-              type: "single-choice",
-              required: true,
-              options: [{ value: "salary" }, { value: "savings" }],
-            },
-          ],
-        }),
-      );
-      await json.blur();
+      await page.waitForSelector("[role=alert]:has-text('duplicate question key source')");
+      await type(`${q2} [name=q-key]`, "employer");
+      await expect.poll(() => problem.textContent()).toBe("");
+      await type(`${q2} [data-label-lang=en]`, "Employer");
+      await step.locator(`${q2} [name=q-required]`).check();
+      // Shown only when the money is salary.
+      await step.locator(`${q2} [name=q-when]`).selectOption("source");
+      await step.locator(`${q2} [name=q-when-op]`).selectOption("equals");
+      await step.locator(`${q2} [name=q-when-value]`).selectOption("salary");
+
+      // The raw JSON underneath follows the form; an edit there (a length limit the form does not show)
+      // comes back into the form.
+      await step.locator("details.raw-json summary").click();
+      const json = step.locator("[data-step-json]");
+      const flags = JSON.parse(await json.inputValue()) as { questions: Record<string, unknown>[] };
+      expect(flags.questions[1]).toMatchObject({
+        key: "employer",
+        when: { question: "source", equals: "salary" },
+      });
+      (flags.questions[1] as Record<string, unknown>).max_length = 200;
+      await json.fill(JSON.stringify(flags));
+      await json.press("Tab");
+      await expect.poll(() => step.locator(`${q2} [name=q-key]`).inputValue()).toBe("employer");
+      await page.screenshot({ path: path.join(artifacts, "steps-builder-form.png"), fullPage: true });
+
       await page.click("button[type=submit]");
       await page.waitForSelector("[data-config-id]");
-      await page.screenshot({ path: path.join(artifacts, "steps-builder.png"), fullPage: true });
       const configId = (await page.getAttribute("[data-config-id]", "data-config-id")) ?? "";
       const saved = await t.services.configurations.get(company.company_id, configId);
       expect(saved?.steps).toEqual([
@@ -203,14 +235,146 @@ describe("dashboard: step catalogue", () => {
                 key: "source",
                 type: "single-choice",
                 required: true,
-                options: [{ value: "salary" }, { value: "savings" }],
+                label: { en: "Where does the money come from?", ka: "საიდან არის თანხა?" },
+                options: [
+                  { value: "salary", label: { en: "Salary" } },
+                  { value: "savings", label: { en: "Savings" } },
+                ],
+              },
+              {
+                key: "employer",
+                type: "text",
+                required: true,
+                label: { en: "Employer" },
+                when: { question: "source", equals: "salary" },
+                max_length: 200,
               },
             ],
           },
         },
       ]);
+
+      // The saved flow works as built: the condition decides whether the employer is asked for.
+      const answer = async (answers: Record<string, unknown>) => {
+        const begun = await t.http.inject({
+          method: "POST",
+          url: "/external-api/begin/",
+          payload: {
+            company_key: company.company_key,
+            config_id: configId,
+            flags: { skip_document: true, skip_face: true, skip_agreement: true },
+          },
+        });
+        const res = await t.http.inject({
+          method: "POST",
+          url: "/api/widget/steps/questionnaire",
+          headers: { "x-session-token": begun.json() as string },
+          payload: { answers },
+        });
+        return res.json() as { currentStep?: number; error?: { code: string; message: string } };
+      };
+      expect(await answer({ source: "savings" })).toEqual({ currentStep: 1 });
+      expect((await answer({ source: "salary" })).error).toMatchObject({
+        code: "QUESTIONNAIRE_ANSWER_MISSING",
+        message: "employer: an answer is required",
+      });
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
-  }, 60_000);
+  }, 90_000);
+
+  it("builds a KYB flow and the KYC extras with their forms: company fields, beneficiaries, languages, geolocation, Selfie with ID, Proof of address", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await page.goto(`${base}/dashboard/`);
+      await page.waitForSelector("[data-page=login]");
+      await page.fill("input[name=email]", "admin@acme.test");
+      await page.fill("input[name=password]", PASSWORD);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("[data-stat=total]");
+      await page.click("nav >> text=Configurations");
+      await page.click("text=New configuration");
+      await page.waitForSelector("form.builder");
+      await page.fill("input[name=name]", "Company onboarding");
+      const picker = page.locator("select[aria-label='Step to add']");
+      // The builder names the capture steps as Identomat's builder does.
+      expect(await picker.locator("option[value=face-document]").textContent()).toBe(
+        "Selfie with ID (face-document)",
+      );
+      expect(await picker.locator("option[value=general-document]").textContent()).toBe(
+        "Proof of address (general-document)",
+      );
+      for (const type of [
+        "language",
+        "company-data",
+        "beneficiaries",
+        "geolocation",
+        "email",
+        "general-document",
+      ]) {
+        await picker.selectOption(type);
+        await page.click("[data-add-step]");
+      }
+      await page.locator("[data-type=language] [name=lang-ru]").uncheck();
+      const companyStep = page.locator("[data-type=company-data]");
+      await companyStep.locator("[name=cd-field-legal_form]").uncheck();
+      await companyStep.locator("[name=cd-field-tax_number]").check();
+      await companyStep.locator("[name=cd-required-address]").uncheck();
+      await companyStep.locator("[name=cd-min-documents]").fill("2");
+      await companyStep.locator("[name=cd-min-documents]").press("Tab");
+      const owners = page.locator("[data-type=beneficiaries]");
+      await owners.locator("[name=bo-max]").fill("30");
+      await owners.locator("[name=bo-max]").press("Tab");
+      // Over the limit begin/ allows: the step says so before anything is sent.
+      await expect
+        .poll(() => owners.locator("[data-step-problem]").textContent())
+        .toBe("step 2: min/max beneficiaries out of range (1–25)");
+      await owners.locator("[name=bo-max]").fill("4");
+      await owners.locator("[name=bo-max]").press("Tab");
+      await expect.poll(() => owners.locator("[data-step-problem]").textContent()).toBe("");
+      await owners.locator("[name=bo-require_face_document]").check();
+      await page.locator("[data-type=geolocation] [name=geo-required]").check();
+      expect(await page.locator("[data-type=general-document] strong").textContent()).toBe(
+        "6. Proof of address (general-document)",
+      );
+      await page.screenshot({ path: path.join(artifacts, "steps-builder-kyb.png"), fullPage: true });
+      await page.click("button[type=submit]");
+      await page.waitForSelector("[data-config-id]");
+      const configId = (await page.getAttribute("[data-config-id]", "data-config-id")) ?? "";
+      const saved = await t.services.configurations.get(company.company_id, configId);
+      expect(saved?.steps).toEqual([
+        { type: "language", flags: { languages: ["en", "ka"] } },
+        {
+          type: "company-data",
+          flags: {
+            fields: ["company_name", "registration_number", "country", "address", "tax_number"],
+            required_fields: ["company_name", "registration_number", "country", "tax_number"],
+            min_documents: 2,
+          },
+        },
+        {
+          type: "beneficiaries",
+          flags: { min: 1, max: 4, child_flags: { liveness: true, require_face_document: true } },
+        },
+        { type: "geolocation", flags: { required: true } },
+        { type: "email", flags: {} },
+        {
+          type: "general-document",
+          flags: {
+            general_document_types: ["bank_statement", "utility_bill"],
+            allow_capture: true,
+            allow_upload: true,
+          },
+        },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });

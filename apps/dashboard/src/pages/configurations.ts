@@ -1,6 +1,8 @@
+import { BUILDER_STEPS, builderLabelOf } from "@verimat/core/steps";
 import { api, type Configuration, errorText, type Step } from "../api.ts";
 import { field, formatDate, h } from "../h.ts";
 import type { PageContext } from "../main.ts";
+import { stepFormEditor, stepProblem } from "./step-forms.ts";
 
 const STEP_TYPES = [
   "identity-document",
@@ -161,6 +163,7 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
   };
 
   const stepsBox = h("ol", { class: "steps", "aria-label": "Steps in order" });
+  let shownProblem = "";
   const renderSteps = (focus?: string) => {
     stepsBox.replaceChildren(
       ...state.steps.map((step, i) => {
@@ -234,7 +237,16 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
             }),
           );
         }
-        const jsonStep = JSON_STEPS[step.type];
+        // Catalogue steps get a form (with their settings as raw JSON underneath), checked as begin/ checks them.
+        const catalogueForm = stepFormEditor(step, i, () => {
+          // A refusal shown by the last save goes once every step passes again.
+          if (shownProblem && status.textContent === shownProblem && !state.steps.some(stepProblem)) {
+            status.textContent = "";
+            shownProblem = "";
+          }
+        });
+        if (catalogueForm) settings.push(catalogueForm);
+        const jsonStep = catalogueForm ? undefined : JSON_STEPS[step.type];
         if (jsonStep) {
           const json = h("textarea", { rows: 8, "data-step-json": "", spellcheck: false });
           json.value = JSON.stringify(f, null, 2);
@@ -262,7 +274,14 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
           h(
             "div",
             { class: "step-head" },
-            h("strong", {}, `${i + 1}. ${step.type}`),
+            h(
+              "strong",
+              {},
+              `${i + 1}. ${builderLabelOf(step.type)}`,
+              builderLabelOf(step.type) === step.type
+                ? null
+                : h("span", { class: "hint" }, ` (${step.type})`),
+            ),
             h(
               "div",
               { class: "buttons" },
@@ -298,7 +317,9 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
   const addType = h(
     "select",
     { "aria-label": "Step to add" },
-    STEP_TYPES.map((t) => h("option", { value: t }, t)),
+    STEP_TYPES.map((t) =>
+      h("option", { value: t }, builderLabelOf(t) === t ? t : `${builderLabelOf(t)} (${t})`),
+    ),
   );
   const addButton = h(
     "button",
@@ -310,6 +331,10 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
       "identity-document": { document_types: ["passport", "id"] },
       liveness: { liveness: true },
       ...Object.fromEntries(Object.entries(JSON_STEPS).map(([k, v]) => [k, structuredClone(v.start)])),
+      // Selfie with ID, Proof of address: what the widget does without settings, shown as such.
+      ...Object.fromEntries(
+        BUILDER_STEPS.filter((b) => b.impliedBy).map((b) => [b.type, structuredClone(b.start)]),
+      ),
     };
     state.steps.push({ type: addType.value, flags: { ...(defaults[addType.value] ?? {}) } });
     renderSteps(`[data-index="${state.steps.length - 1}"] [data-remove]`);
@@ -478,8 +503,16 @@ export async function renderConfigEditor(ctx: PageContext, id: string): Promise<
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    saveButton.disabled = true;
     status.textContent = "";
+    // The same checks begin/ and the server's save make, before sending.
+    const bad = state.steps.map((s, i) => ({ i, problem: stepProblem(s, i) })).find((x) => x.problem);
+    if (bad?.problem) {
+      status.textContent = bad.problem;
+      shownProblem = bad.problem;
+      ctx.main.querySelector<HTMLElement>(`[data-index="${bad.i}"] [data-step-problem]`)?.scrollIntoView();
+      return;
+    }
+    saveButton.disabled = true;
     api
       .saveConfiguration(existing?.config_id ?? null, {
         name: state.name,
