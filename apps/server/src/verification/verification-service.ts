@@ -7,6 +7,7 @@
  */
 import {
   allowedDocumentTypes,
+  applyVideoCallVerdict,
   type Clock,
   type SessionVerification,
   type TSessionFlags,
@@ -113,6 +114,8 @@ export function createVerificationService(deps: VerificationDeps) {
           minAge: settings.minAge === null ? null : num(settings.minAge, 18),
         },
       });
+      // An operator's failed video call rejects whatever the captures say.
+      const decision = applyVideoCallVerdict(out.decision, (s.verification as SessionVerification).videoCall);
       const verification: SessionVerification = {
         ...(s.verification as SessionVerification),
         similarity: out.similarity,
@@ -122,17 +125,17 @@ export function createVerificationService(deps: VerificationDeps) {
         idCardFront: out.idCardFront,
         idCardBack: out.idCardBack,
         faceImages: out.faceImages,
-        rejectReason: out.decision.rejectReason,
-        reasonCodes: out.decision.reasons,
+        rejectReason: decision.rejectReason,
+        reasonCodes: decision.reasons,
         signals: { ...out.signals, timings: out.timings, decidedInMs: clock.now() - started },
       };
       try {
         await sessions.transition(
           s.token,
-          out.decision.status,
+          decision.status,
           "engine",
           { verification: { ...verification } },
-          { reasons: out.decision.reasons },
+          { reasons: decision.reasons },
         );
       } catch (err) {
         // Refused or expired meanwhile (another tab): nothing to decide any more.
@@ -140,7 +143,7 @@ export function createVerificationService(deps: VerificationDeps) {
         if (now && now.status !== "in_progress") return { status: now.status, reasons: [] };
         throw err;
       }
-      return { status: out.decision.status, reasons: out.decision.reasons };
+      return { status: decision.status, reasons: decision.reasons };
     },
   };
 }

@@ -578,6 +578,36 @@ export function parseVideoCallOutcome(input: unknown): { outcome: VideoCallOutco
   return { outcome: outcome as VideoCallOutcome, note: note.trim() };
 }
 
+export const VIDEO_CALL_FAILED = "video_call_failed";
+
+/**
+ * The engine's decision with the video-call verdict applied: a call the operator failed rejects the
+ * session (reason `video_call_failed`; an earlier rejection keeps its reject reason first); a passed
+ * call changes nothing.
+ */
+export function applyVideoCallVerdict<
+  D extends {
+    status: string;
+    reasons: readonly string[];
+    rejectReason: { value: string; description: string };
+  },
+>(decision: D, record: { outcome: string; note: string } | undefined): D {
+  if (record?.outcome !== "failed") return decision;
+  const reasons = decision.reasons.includes(VIDEO_CALL_FAILED)
+    ? decision.reasons
+    : [...decision.reasons, VIDEO_CALL_FAILED];
+  const rejectReason =
+    decision.status === "rejected" && decision.rejectReason.value !== ""
+      ? decision.rejectReason
+      : {
+          value: VIDEO_CALL_FAILED,
+          description: record.note
+            ? `An operator failed the video call: ${record.note}`
+            : "An operator failed the video call.",
+        };
+  return { ...decision, status: "rejected", reasons, rejectReason } as D;
+}
+
 export const VIDEO_CALL_SIGNAL_KINDS = ["offer", "answer", "ice"] as const;
 export type VideoCallSignalKind = (typeof VIDEO_CALL_SIGNAL_KINDS)[number];
 

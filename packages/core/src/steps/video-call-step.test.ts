@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/index.ts";
 import { buildSessionResult } from "../result/session-result.ts";
 import { parseSteps } from "./session-steps.ts";
-import { parseVideoCallOutcome, parseVideoCallSignal, videoCallSpecOf } from "./step-catalogue.ts";
+import {
+  applyVideoCallVerdict,
+  parseVideoCallOutcome,
+  parseVideoCallSignal,
+  videoCallSpecOf,
+} from "./step-catalogue.ts";
 
 function codeOf(f: () => unknown): string | null {
   try {
@@ -83,5 +88,42 @@ describe("video-call step", () => {
       stills: ["m1"],
     };
     expect(buildSessionResult({ ...base, verification: { videoCall: record } }).video_call).toEqual(record);
+  });
+
+  it("a failed call rejects (an earlier rejection keeps its reason first); a passed one changes nothing", () => {
+    const approved = {
+      status: "approved",
+      reasons: [] as string[],
+      rejectReason: { value: "", description: "" },
+    };
+    expect(applyVideoCallVerdict(approved, undefined)).toBe(approved);
+    expect(applyVideoCallVerdict(approved, { outcome: "passed", note: "" })).toBe(approved);
+    expect(applyVideoCallVerdict(approved, { outcome: "failed", note: "Someone else" })).toEqual({
+      status: "rejected",
+      reasons: ["video_call_failed"],
+      rejectReason: {
+        value: "video_call_failed",
+        description: "An operator failed the video call: Someone else",
+      },
+    });
+    const review = {
+      status: "manual_check",
+      reasons: ["face_quality"],
+      rejectReason: { value: "", description: "" },
+    };
+    expect(applyVideoCallVerdict(review, { outcome: "failed", note: "" })).toMatchObject({
+      status: "rejected",
+      reasons: ["face_quality", "video_call_failed"],
+      rejectReason: { value: "video_call_failed" },
+    });
+    const rejected = {
+      status: "rejected",
+      reasons: ["face_mismatch"],
+      rejectReason: { value: "face_mismatch", description: "The face does not match the document portrait." },
+    };
+    expect(applyVideoCallVerdict(rejected, { outcome: "failed", note: "" })).toEqual({
+      ...rejected,
+      reasons: ["face_mismatch", "video_call_failed"],
+    });
   });
 });

@@ -38,6 +38,7 @@ export const REASON_CODES = {
     description: "Documents of this issuing country are not accepted for the session.",
   },
   underage: { effect: "reject", description: "The person is younger than the required minimum age." },
+  video_call_failed: { effect: "reject", description: "An operator failed the video call." },
   capture_missing: { effect: "reject", description: "A required capture was never submitted." },
 } as const satisfies Record<string, { effect: "reject" | "review"; description: string }>;
 
