@@ -178,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       clock,
       searchByPerson: sessions.searchByPerson,
       writeFindings: sealedFindingsWriter({ db: deps.database.db, vault, clock }),
+      auditData: { seal: vault.sealAudit, open: vault.openAudit },
     }),
     companies,
     configurations,

@@ -6,6 +6,7 @@
  */
 import { AppError, type Clock, type SessionVerification } from "@verimat/core";
 import {
+  type AuditEntry,
   type CompanyRecord,
   createDashboardRepository,
   createRepositories as createDbRepositories,
@@ -124,9 +125,27 @@ export interface ReviewDeps {
    */
   searchByPerson?: (
     companyId: string,
-    query: { name?: string | undefined; documentNumber?: string | undefined },
+    query: {
+      name?: string | undefined;
+      documentNumber?: string | undefined;
+      email?: string | undefined;
+      phone?: string | undefined;
+      registrationNumber?: string | undefined;
+    },
     limit?: number,
   ) => Promise<{ token: string }[]>;
+  /**
+   * Seals the data of session-scoped audit entries under the session's key (a correction records
+   * old and new names, a review its comment) and opens it for display (vault `sealAudit` /
+   * `openAudit`). Without it the data is stored as given.
+   */
+  auditData?: {
+    seal(
+      s: { token: string; companyId: string },
+      data: Record<string, unknown>,
+    ): Promise<Record<string, unknown>>;
+    open(token: string | null, data: Record<string, unknown>): Promise<Record<string, unknown>>;
+  };
   /**
    * Writes corrected findings with compare-and-set on the version (sealing them when personal fields
    * are encrypted at rest). Defaults to a plain compare-and-set update of the row.
@@ -166,17 +185,32 @@ export function createSessionReviewService(deps: ReviewDeps) {
     return s;
   }
 
+  /** An entry's data sealed for the session (before any transaction: see `audit`). */
+  const sealAuditData = (s: { token: string; companyId: string }, data: Record<string, unknown>) =>
+    deps.auditData ? deps.auditData.seal(s, data) : Promise.resolve(data);
+  const openAuditEntries = async (entries: AuditEntry[]): Promise<AuditEntry[]> => {
+    if (!deps.auditData) return entries;
+    const out: AuditEntry[] = [];
+    for (const e of entries) out.push({ ...e, data: await deps.auditData.open(e.sessionToken, e.data) });
+    return out;
+  };
+
   /**
    * Writes an audit entry; with `trx`, inside the transaction of the change it records, so a change
-   * is never kept without its entry.
+   * is never kept without its entry. A session-scoped entry's data is sealed under the session's key;
+   * with `trx` the caller passes it sealed already (`sealAuditData` before the transaction).
    */
   async function audit(
     actor: Actor,
     action: string,
-    data: Record<string, unknown>,
+    input: Record<string, unknown>,
     sessionToken: string | null = null,
     trx?: Kysely<Database>,
   ): Promise<void> {
+    const data =
+      sessionToken !== null && !trx
+        ? await sealAuditData({ token: sessionToken, companyId: actor.companyId }, input)
+        : input;
     await (trx ? createDashboardRepository(trx) : dashboard).appendAudit({
       companyId: actor.companyId,
       userId: actor.id,
@@ -191,7 +225,8 @@ export function createSessionReviewService(deps: ReviewDeps) {
   return {
     requireSession,
     audit,
-    auditLog: (companyId: string, limit: number) => dashboard.listAudit(companyId, { limit }),
+    auditLog: async (companyId: string, limit: number) =>
+      openAuditEntries(await dashboard.listAudit(companyId, { limit })),
 
     /**
      * A page of the company's sessions, newest first, with filters and search. Status, dates and
@@ -207,7 +242,13 @@ export function createSessionReviewService(deps: ReviewDeps) {
       if (raw && !tokenSearch && deps.searchByPerson) {
         const byName = await deps.searchByPerson(company.id, { name: raw }, 500);
         const byNumber = await deps.searchByPerson(company.id, { documentNumber: raw }, 500);
-        tokens = [...new Set([...byName, ...byNumber].map((x) => x.token))];
+        // Verified contacts and KYB registration numbers are indexed too (blind index, exact match).
+        const byEmail = raw.includes("@") ? await deps.searchByPerson(company.id, { email: raw }, 500) : [];
+        const byPhone = /\d/.test(raw) ? await deps.searchByPerson(company.id, { phone: raw }, 500) : [];
+        const byRegistration = await deps.searchByPerson(company.id, { registrationNumber: raw }, 500);
+        tokens = [
+          ...new Set([...byName, ...byNumber, ...byEmail, ...byPhone, ...byRegistration].map((x) => x.token)),
+        ];
       }
       const filter = { status: query.status, from: query.from, to: query.to, token: tokenSearch, tokens };
       // What is left for the rows themselves after SQL (and the blind index) did their part.
@@ -288,7 +329,9 @@ export function createSessionReviewService(deps: ReviewDeps) {
       });
       const media = await sessions.listMedia(s);
       const events = await sessions.events(s.token);
-      const auditLog = await dashboard.listAudit(company.id, { sessionToken: s.token });
+      const auditLog = await openAuditEntries(
+        await dashboard.listAudit(company.id, { sessionToken: s.token }),
+      );
       return {
         session_token: s.token,
         status: s.status,
@@ -372,20 +415,21 @@ export function createSessionReviewService(deps: ReviewDeps) {
         rejectReason = { value: code, description };
       }
       const verification = { ...s.verification, rejectReason };
+      // The comment is free text about the person: sealed in result_comment and in the audit entry,
+      // and not copied into the timeline (whose event data stays in clear).
+      const auditData = await sealAuditData(s, {
+        from: s.status,
+        to,
+        reason_code: rejectReason.value,
+        comment,
+      });
       const after = await sessions.transition(
         s.token,
         to,
         "operator",
         { verification, resultComment: comment },
-        { by: actor.email, userId: actor.id, reasonCode: rejectReason.value, comment },
-        (trx) =>
-          audit(
-            actor,
-            "session.review",
-            { from: s.status, to, reason_code: rejectReason.value, comment },
-            s.token,
-            trx,
-          ),
+        { by: actor.email, userId: actor.id, reasonCode: rejectReason.value, commented: comment !== "" },
+        (trx) => audit(actor, "session.review", auditData, s.token, trx),
       );
       return sessions.buildResult(after);
     },
@@ -427,8 +471,9 @@ export function createSessionReviewService(deps: ReviewDeps) {
           else person[k] = next;
         }
         if (Object.keys(changes).length === 0) return sessions.buildResult(s);
+        const auditData = await sealAuditData(s, { changes });
         const ok = await writeFindings(s, { ...v, person, corrections }, (trx) =>
-          audit(actor, "session.correct", { changes }, s.token, trx),
+          audit(actor, "session.correct", auditData, s.token, trx),
         );
         if (!ok) continue;
         await sessions.appendEvent(s, "session.corrected", { by: actor.email, fields: Object.keys(changes) });

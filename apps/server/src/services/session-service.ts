@@ -229,9 +229,12 @@ export function createSessionService(deps: SessionServiceDeps) {
    * Removes the session for good: its media objects, then in one transaction its timeline, jobs,
    * callback events and the row itself, whose deletion cascades to media rows, capture analyses,
    * blind-index digests and the session key. Without the key, any copy of the sealed data left
-   * behind (a backup, an object the bucket has not deleted yet) can no longer be opened.
+   * behind (a backup, an object the bucket has not deleted yet) can no longer be opened. A KYB
+   * session's beneficiaries' sessions exist only for it and go first, the same way (recursively).
    */
   async function deleteSession(s: Pick<SessionRecord, "token" | "companyId">): Promise<void> {
+    for (const child of await repos.sessions.listChildren(s.token))
+      await deleteSession({ token: child.token, companyId: child.companyId });
     await media.deletePrefix(mediaPrefix(s));
     await db.transaction().execute(async (trx) => {
       const r = createRepositories(trx);
@@ -575,7 +578,11 @@ export function createSessionService(deps: SessionServiceDeps) {
         .orderBy("s.created_at")
         .limit(limit)
         .execute();
-      for (const row of due) await deleteSession({ token: row.token, companyId: row.company_id });
+      for (const row of due) {
+        // A beneficiary's session may have gone with its KYB parent earlier in this loop.
+        if (await repos.sessions.find(row.token))
+          await deleteSession({ token: row.token, companyId: row.company_id });
+      }
       return due.length;
     },
 
@@ -602,17 +609,30 @@ export function createSessionService(deps: SessionServiceDeps) {
      * Sessions of a company whose person matches a search (the dashboard's search box), through the
      * blind index: `name` matches a whole name or any of its words in any order ("smith",
      * "John Smith", "smith john"; case, accents and punctuation ignored), `documentNumber` the whole
-     * number (spaces and dashes ignored). Both given: both must match. Newest first, records opened.
+     * number (spaces and dashes ignored); likewise a verified `email` or `phone`, a KYB company's
+     * `registrationNumber` (its name and its beneficiaries' names count as names). Several given: all
+     * must match. Newest first, records opened.
      */
     async searchByPerson(
       companyId: string,
-      query: { name?: string | undefined; documentNumber?: string | undefined },
+      query: {
+        name?: string | undefined;
+        documentNumber?: string | undefined;
+        email?: string | undefined;
+        phone?: string | undefined;
+        registrationNumber?: string | undefined;
+      },
       limit = 50,
     ): Promise<SessionRecord[]> {
       const digests = [
         ...(query.name ? await vault.searchDigests(companyId, "name", query.name) : []),
         ...(query.documentNumber
           ? await vault.searchDigests(companyId, "document_number", query.documentNumber)
+          : []),
+        ...(query.email ? await vault.searchDigests(companyId, "email", query.email) : []),
+        ...(query.phone ? await vault.searchDigests(companyId, "phone", query.phone) : []),
+        ...(query.registrationNumber
+          ? await vault.searchDigests(companyId, "registration_number", query.registrationNumber)
           : []),
       ];
       const tokens = await keyRepo.findByBlindIndex(companyId, digests, limit);

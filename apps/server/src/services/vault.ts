@@ -4,8 +4,10 @@
  *
  *   master keys (config) ──wrap──▶ company data key v1…vN, company index key   (company_keys)
  *   company data key     ──wrap──▶ session key                                 (session_keys)
- *   session key          ──seal──▶ verification, technical details, capture analyses, media
- *   company index key    ──HMAC──▶ blind index of names and document numbers    (session_search)
+ *   session key          ──seal──▶ verification, technical details, result comment, capture
+ *                                  analyses, session-scoped audit data, media
+ *   company index key    ──HMAC──▶ blind index of names, document and registration numbers,
+ *                                  e-mail addresses, phone numbers             (session_search)
  *
  * Keys are created on first use (begin/ stores no personal data and does no crypto). Unwrapped keys
  * are cached in memory; a deleted session's key row is gone, and with it every way to open its data.
@@ -18,13 +20,14 @@ import {
   isSealedJson,
   type MasterKeyring,
   newDataKey,
+  normalizeName,
   openJson,
-  personBlindIndexes,
   sealJson,
   searchBlindIndex,
   unwrapKey,
   unwrapWithMaster,
   wrapKey,
+  verificationBlindIndexes,
   wrapWithMaster,
 } from "@verimat/core";
 import {
@@ -40,7 +43,9 @@ import type { Kysely } from "kysely";
 
 /**
  * Verification fields kept in clear beside the sealed copy: no personal data, useful for filters
- * (plus `documentCountry`, the person's `issuing_state`). Reads return the sealed copy only.
+ * (plus `documentCountry`, the person's `issuing_state`). Of `rejectReason` only its `value` (a code)
+ * stays in clear: a description can name people (a KYB parent's "Not verified: <names>"). Reads
+ * return the sealed copy only.
  */
 const CLEAR_VERIFICATION_FIELDS = [
   "documentType",
@@ -216,6 +221,16 @@ export function createVault(deps: VaultDeps) {
     }
   }
 
+  async function openValue(token: string, field: string, sealed: string): Promise<unknown> {
+    const key = await findSessionKey(token);
+    if (!key) throw new AppError("INTERNAL", { detail: `session key missing for sealed ${field}` });
+    try {
+      return openJson<unknown>(key, sealed, `session/${token}/${field}`);
+    } catch (cause) {
+      throw new AppError("INTERNAL", { detail: `sealed ${field} failed authentication`, cause });
+    }
+  }
+
   return {
     mediaKeyring,
 
@@ -233,14 +248,23 @@ export function createVault(deps: VaultDeps) {
       if (patch.verification !== undefined) {
         const person = patch.verification.person;
         const clear = pick(patch.verification, CLEAR_VERIFICATION_FIELDS);
+        const reason = clear.rejectReason as { value?: unknown } | undefined;
+        if (reason !== undefined)
+          clear.rejectReason = { value: typeof reason?.value === "string" ? reason.value : "" };
         // The issuing country stays filterable (dashboard) without opening the row.
         const country = (person as { issuing_state?: unknown } | undefined)?.issuing_state;
         if (typeof country === "string" && country !== "") clear.documentCountry = country;
         out.verification = await sealObject(s, "verification", patch.verification, clear);
-        if (person && typeof person === "object") {
-          const { key } = await currentCompanyKey(s.companyId, "index");
-          search = personBlindIndexes(key, person as Record<string, unknown>);
-        }
+        // The whole verification is indexed (person, verified contact, KYB company and beneficiaries);
+        // a verification with nothing to index leaves the index as it is.
+        const { key } = await currentCompanyKey(s.companyId, "index");
+        const digests = verificationBlindIndexes(key, patch.verification);
+        if (digests.length > 0 || (person && typeof person === "object")) search = digests;
+      }
+      // The operator's comment is free text: sealed like the findings (an empty one stays empty).
+      if (patch.resultComment !== undefined && patch.resultComment !== "") {
+        const key = await sessionKey(s.token, s.companyId);
+        out.resultComment = sealJson(key, patch.resultComment, `session/${s.token}/result_comment`);
       }
       if (patch.technical !== undefined) {
         out.technical = (await sealObject(
@@ -257,14 +281,46 @@ export function createVault(deps: VaultDeps) {
     async openSession(s: SessionRecord): Promise<SessionRecord> {
       const sealedV = isSealedJson(s.verification[SEALED]);
       const sealedT = isSealedJson((s.technical as Record<string, unknown>)[SEALED]);
-      if (!sealedV && !sealedT) return s;
+      const sealedC = isSealedJson(s.resultComment);
+      if (!sealedV && !sealedT && !sealedC) return s;
       return {
         ...s,
+        resultComment: sealedC
+          ? String(await openValue(s.token, "result_comment", s.resultComment))
+          : s.resultComment,
         verification: sealedV ? await openObject(s.token, "verification", s.verification) : s.verification,
         technical: sealedT
           ? ((await openObject(s.token, "technical", s.technical)) as Record<string, string>)
           : s.technical,
       };
+    },
+
+    /**
+     * Seals a session-scoped dashboard audit entry's data (a correction records the old and new name
+     * or number, a review the comment) under the session's key: `{"$sealed": "sf1.…"}`. Call it
+     * before the transaction that writes the entry (on SQLite a key lookup inside would wait for the
+     * transaction's own connection).
+     */
+    async sealAudit(
+      s: { token: string; companyId: string },
+      data: Record<string, unknown>,
+    ): Promise<Record<string, unknown>> {
+      if (isSealedJson(data[SEALED]) || Object.keys(data).length === 0) return data;
+      const key = await sessionKey(s.token, s.companyId);
+      return { [SEALED]: sealJson(key, data, `audit/${s.token}`) };
+    },
+
+    /** An audit entry's data as recorded; a sealed one whose session is gone reads as {}. */
+    async openAudit(token: string | null, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+      const sealed = data[SEALED];
+      if (!isSealedJson(sealed)) return data;
+      const key = token === null ? null : await findSessionKey(token);
+      if (!key || token === null) return {};
+      try {
+        return openJson<Record<string, unknown>>(key, sealed, `audit/${token}`);
+      } catch (cause) {
+        throw new AppError("INTERNAL", { detail: "sealed audit data failed authentication", cause });
+      }
     },
 
     /** Seals a capture analysis (face embeddings are biometric data) for the capture_analyses row. */
@@ -287,7 +343,13 @@ export function createVault(deps: VaultDeps) {
      */
     async searchDigests(companyId: string, field: BlindIndexField, term: string): Promise<string[]> {
       const { key } = await currentCompanyKey(companyId, "index");
-      const terms = field === "name" ? term.split(/\s+/).filter((w) => w.length > 0) : [term];
+      // Split after normalising: "Mustermann-Schmidt" is two words, as the stored index has them.
+      const terms =
+        field === "name"
+          ? normalizeName(term)
+              .split(" ")
+              .filter((w) => w.length > 0)
+          : [term];
       const out: string[] = [];
       for (const t of terms) {
         const d = searchBlindIndex(key, field, t);

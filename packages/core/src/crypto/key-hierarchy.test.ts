@@ -10,6 +10,7 @@ import {
   searchBlindIndex,
   unwrapKey,
   unwrapWithMaster,
+  verificationBlindIndexes,
   wrapKey,
   wrappingMasterKeyId,
   wrapWithMaster,
@@ -110,6 +111,35 @@ describe("blind index", () => {
     expect(digests.has(searchBlindIndex(key, "document_number", "MUSTERMANN") ?? "")).toBe(false);
     expect(searchBlindIndex(key, "name", " ,- ")).toBeNull();
     for (const d of digests) expect(d).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("indexes a whole verification: contact, KYB company and beneficiaries besides the person", () => {
+    const key = randomBytes(32);
+    const digests = new Set(
+      verificationBlindIndexes(key, {
+        person: { first_name: "NINO", last_name: "BERIDZE" },
+        contact: { email: "Nino@Example.ge", phone: "+995555123456" },
+        company: { fields: { company_name: "Acme Trading LLC", registration_number: "404-123-456" } },
+        beneficiaries: [{ first_name: "Giorgi", last_name: "Kapanadze", email: "giorgi@acme.ge" }],
+      }).map((d) => d.digest),
+    );
+    for (const [field, term] of [
+      ["name", "beridze"],
+      ["email", " nino@example.GE "],
+      ["phone", "+995 555 12-34-56"],
+      ["name", "acme trading llc"],
+      ["name", "trading"],
+      ["registration_number", "404123456"],
+      ["name", "Kapanadze Giorgi"],
+      ["email", "giorgi@acme.ge"],
+    ] as const) {
+      expect(digests.has(searchBlindIndex(key, field, term) ?? ""), `${field} ${term}`).toBe(true);
+    }
+    expect(digests.has(searchBlindIndex(key, "phone", "+995555123457") ?? "")).toBe(false);
+    expect(digests.has(searchBlindIndex(key, "email", "404123456") ?? "")).toBe(false);
+    expect(searchBlindIndex(key, "email", "no-at-sign")).toBeNull();
+    expect(searchBlindIndex(key, "phone", "12-34")).toBeNull();
+    expect(verificationBlindIndexes(key, { reasonCodes: [] })).toEqual([]);
   });
 });
 

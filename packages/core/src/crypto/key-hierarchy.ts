@@ -113,8 +113,11 @@ export function openJson<T>(key: Buffer, sealed: string, aad: string): T {
   return JSON.parse(plain.toString("utf8")) as T;
 }
 
-/** Fields a blind index can be built for. */
-export type BlindIndexField = "name" | "document_number";
+/**
+ * Fields a blind index can be built for: names (people, companies, beneficiaries), document numbers,
+ * verified e-mail addresses and phone numbers, company registration numbers.
+ */
+export type BlindIndexField = "name" | "document_number" | "email" | "phone" | "registration_number";
 
 /**
  * Names compare without case, accents or punctuation: "Müller-Lüdenscheidt, Anna" and
@@ -170,11 +173,86 @@ export function personBlindIndexes(
   return [...out.values()];
 }
 
+/** E-mail addresses compare trimmed and in lower case. */
+function indexEmail(value: string): string {
+  const v = value.normalize("NFKC").trim().toLowerCase();
+  return v.includes("@") ? v : "";
+}
+
+/** Phone numbers compare as their digits ("+995 555-12 34 56" = "995555123456"); fewer than 6: none. */
+function indexPhone(value: string): string {
+  const digits = value.normalize("NFKC").replace(/\D+/g, "");
+  return digits.length >= 6 ? digits : "";
+}
+
+function normalizeFor(field: BlindIndexField, value: string): string {
+  switch (field) {
+    case "name":
+      return normalizeName(value);
+    case "email":
+      return indexEmail(value);
+    case "phone":
+      return indexPhone(value);
+    default:
+      return normalizeDocumentNumber(value);
+  }
+}
+
 /**
- * The digest to look up for a search term: a name (whole or one word) or a document number.
- * Returns null for a term that normalises to nothing.
+ * The digests to store for a session's whole verification: its person (`personBlindIndexes`), the
+ * verified contact (`contact.email`, `contact.phone`), a KYB session's company (`company.fields`:
+ * company name as a name, registration number, e-mail, phone) and its beneficiaries (names, e-mail,
+ * phone), so a search by any of them finds the session without the database holding the value.
+ */
+export function verificationBlindIndexes(
+  indexKey: Buffer,
+  v: Record<string, unknown>,
+): { field: BlindIndexField; digest: string }[] {
+  const out = new Map<string, { field: BlindIndexField; digest: string }>();
+  const rec = (x: unknown): Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
+  const addPerson = (p: Record<string, unknown>) => {
+    for (const d of personBlindIndexes(indexKey, p)) out.set(d.digest, d);
+  };
+  const add = (field: BlindIndexField, value: unknown) => {
+    if (typeof value !== "string") return;
+    const normalized = normalizeFor(field, value);
+    if (!normalized) return;
+    const digest = blindIndex(indexKey, field, normalized);
+    out.set(digest, { field, digest });
+  };
+  const person = rec(v.person);
+  addPerson(person);
+  add("email", person.email);
+  add("phone", person.phone);
+  const contact = rec(v.contact);
+  add("email", contact.email);
+  add("phone", contact.phone);
+  const company = rec(rec(v.company).fields);
+  if (typeof company.company_name === "string") {
+    const name = normalizeName(company.company_name);
+    add("name", name);
+    for (const word of name.split(" ")) if (word.length >= 2) add("name", word);
+  }
+  add("registration_number", company.registration_number);
+  add("email", company.email);
+  add("phone", company.phone);
+  if (Array.isArray(v.beneficiaries)) {
+    for (const b of v.beneficiaries) {
+      const r = rec(b);
+      addPerson({ first_name: r.first_name, last_name: r.last_name });
+      add("email", r.email);
+      add("phone", r.phone);
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The digest to look up for a search term: a name (whole or one word), a document or registration
+ * number, an e-mail address or a phone number. Returns null for a term that normalises to nothing.
  */
 export function searchBlindIndex(indexKey: Buffer, field: BlindIndexField, term: string): string | null {
-  const normalized = field === "name" ? normalizeName(term) : normalizeDocumentNumber(term);
+  const normalized = normalizeFor(field, term);
   return normalized ? blindIndex(indexKey, field, normalized) : null;
 }
