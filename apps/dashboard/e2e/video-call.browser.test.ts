@@ -194,4 +194,61 @@ describe("video call: widget ↔ dashboard", () => {
     expect(still.headers["content-type"]).toBe("image/jpeg");
     expect(still.rawPayload.length).toBeGreaterThan(1_000);
   }, 120_000);
+
+  it("nobody answers: the widget says so and offers to retry; an operator who leaves is noticed", async () => {
+    const begin = await t.http.inject({
+      method: "POST",
+      url: "/external-api/begin/",
+      payload: {
+        company_key: company.company_key,
+        flags: { skip_document: true, skip_face: true, skip_agreement: true, language: "ka" },
+        steps: [{ type: "video-call", wait_minutes: 1 }],
+      },
+    });
+    const token = begin.json() as string;
+    const context = await browser.newContext({ viewport: { width: 900, height: 800 } });
+    await context.grantPermissions(["camera", "microphone"], { origin: base });
+    const person = await context.newPage();
+    person.setDefaultTimeout(20_000);
+    const errors: string[] = [];
+    person.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await person.goto(`${base}/?session_token=${token}`);
+      await person.click("[data-action=join-call]");
+      await person.waitForSelector("[data-screen=video-call-waiting]");
+      // The app's clock is a test clock: a minute passes without an operator.
+      t.clock.advance(61_000);
+      await person.waitForSelector("[data-screen=video-call-timeout]");
+      // In the session's language (Georgian).
+      expect(await person.locator("[data-screen=video-call-timeout] h1").innerText()).toBe("არავინ უპასუხა");
+      await person.screenshot({ path: path.join(artifacts, "video-call-timeout.png") });
+      await person.click("[data-action=retry-call]");
+      await person.waitForSelector("[data-screen=video-call-waiting]");
+
+      // An operator takes the call and leaves without a verdict: the person is told and may rejoin.
+      const operator = {
+        id: (await t.services.dashboardUsers.list(company.company_id))[0]?.id ?? "",
+        email: "ops@acme.test",
+        companyId: company.company_id,
+      };
+      const waiting = (await t.services.videoCalls.queue(operator)).waiting.find(
+        (c) => c.session_token === token,
+      );
+      expect(waiting).toBeDefined();
+      await t.services.videoCalls.accept(operator, waiting?.call_id ?? "");
+      await person.waitForSelector("[data-screen=video-call-live]");
+      await t.services.videoCalls.operatorLeave(operator, waiting?.call_id ?? "");
+      await person.waitForSelector("[data-screen=video-call-operator-left]");
+      await person.screenshot({ path: path.join(artifacts, "video-call-operator-left.png") });
+      // The camera is off once the call is over.
+      expect(
+        await person.evaluate(() =>
+          [...document.querySelectorAll("video")].every((v) => v.srcObject === null),
+        ),
+      ).toBe(true);
+    } finally {
+      await context.close();
+    }
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
