@@ -1,8 +1,6 @@
-import { BUILDER_STEPS, builderLabelOf } from "@verimat/core/steps";
 import { api, type Configuration, errorText, type Step } from "../api.ts";
 import { field, formatDate, h } from "../h.ts";
 import type { PageContext } from "../main.ts";
-import { stepFormEditor, stepProblem } from "./step-forms.ts";
 
 const STEP_TYPES = [
   "identity-document",
@@ -150,6 +148,11 @@ export async function renderConfigurations(ctx: PageContext): Promise<void> {
 }
 
 export async function renderConfigEditor(ctx: PageContext, id: string): Promise<void> {
+  // The step schemas (zod) and the step forms load with the editor, not with every page.
+  const [{ BUILDER_STEPS, builderLabelOf }, { stepFormEditor, stepProblem }] = await Promise.all([
+    import("@verimat/core/steps"),
+    import("./step-forms.ts"),
+  ]);
   const existing: Configuration | null = id === "new" ? null : await api.configuration(id);
   const state = {
     name: existing?.name ?? "",
