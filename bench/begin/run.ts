@@ -11,6 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { raisePriority } from "../priority.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -70,15 +71,7 @@ async function load(
   };
 }
 
-// On a shared machine other jobs take CPU in bursts; where permitted (root), run this bench and its
-// servers at the highest scheduling priority so those bursts disturb the ratio less. Both sides of the
-// ratio get the same priority.
-try {
-  fs.writeFileSync("/proc/self/autogroup", "-20");
-} catch {}
-try {
-  os.setPriority(-20);
-} catch {}
+raisePriority();
 
 const dataDirs: string[] = [];
 const common = { LOG_LEVEL: "warn", BEGIN_RATE_LIMIT_PER_MINUTE: "100000000", VERIFY_THREADS: "0" };

@@ -20,7 +20,9 @@ import {
   startCluster,
 } from "../../apps/server/src/testing/cluster.ts";
 import { PG_URL } from "../../packages/db/test/test-databases.ts";
+import { raisePriority } from "../priority.ts";
 
+raisePriority();
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
   const i = args.indexOf(`--${name}`);
