@@ -100,7 +100,7 @@ const labelsOf = (v: unknown): Record<string, string> =>
   typeof v === "string" ? { en: v } : isRecord(v) ? (v as Record<string, string>) : {};
 
 /** One per line: `value` or `value = English label` (other languages' option labels are kept). */
-function optionsText(options: unknown): string {
+export function optionsText(options: unknown): string {
   if (!Array.isArray(options)) return "";
   return options
     .filter(isRecord)
@@ -111,7 +111,7 @@ function optionsText(options: unknown): string {
     .join("\n");
 }
 
-function parseOptions(text: string, before: unknown): Rec[] {
+export function parseOptions(text: string, before: unknown): Rec[] {
   const old = new Map(
     (Array.isArray(before) ? before.filter(isRecord) : []).map((o) => [String(o.value), o] as const),
   );
