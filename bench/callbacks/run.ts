@@ -14,11 +14,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createSecretBox, systemClock } from "@verimat/core";
+import { createMasterKeyring, createSecretBox, systemClock } from "@verimat/core";
 import { createRepositories, openDatabase } from "@verimat/db";
 import { createDbJobQueue } from "@verimat/jobs";
 import autocannon from "autocannon";
 import { createCallbackService } from "../../apps/server/src/callbacks/index.ts";
+import { createVault } from "../../apps/server/src/services/vault.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -92,10 +93,12 @@ async function startServer(
   ready = "Demo page:",
   extraEnv: Record<string, string> = {},
 ): Promise<{ proc: ChildProcess; out: () => string }> {
+  // Its own process group: npx does not pass SIGTERM on to the server, so the group is signalled.
   const proc = spawn("npx", ["tsx", ...script], {
     cwd: root,
     env: { ...env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
@@ -181,6 +184,12 @@ try {
     db: database.db,
     jobs: createDbJobQueue({ jobs: createRepositories(database.db).jobs, clock: systemClock }),
     secretBox: createSecretBox(Buffer.alloc(32)), // not used for enqueueing
+    // Pings carry no secret: nothing is sealed.
+    vault: createVault({
+      db: database.db,
+      masterKeys: createMasterKeyring([Buffer.alloc(32)]),
+      clock: systemClock,
+    }),
     clock: systemClock,
     allowPrivate: true,
     timeoutMs: 10_000,
@@ -234,11 +243,20 @@ try {
   );
   if (delivered !== EVENTS || badSignatures > 0) process.exitCode = 1;
 } finally {
-  // npx passes SIGTERM on; wait for the servers to exit so the next run finds the port free.
+  // SIGTERM to each server's process group (npx, tsx and the server); wait for them to exit so the
+  // next run finds the port free.
   const exited = (p: ChildProcess) =>
     p.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once("exit", () => r()));
-  server.proc.kill("SIGTERM");
-  worker?.proc.kill("SIGTERM");
+  const stop = (p: ChildProcess | undefined) => {
+    if (p?.pid === undefined) return;
+    try {
+      process.kill(-p.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  stop(server.proc);
+  stop(worker?.proc);
   await Promise.race([
     Promise.all([exited(server.proc), worker ? exited(worker.proc) : Promise.resolve()]),
     new Promise((r) => setTimeout(r, 20_000)),

@@ -107,8 +107,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     vault,
     clock,
     idleMs: config.sessionIdleMs,
-    // Late-bound: the callback service needs the job queue built below.
-    events: (companyId, event, company) => callbacks.notifySession(companyId, event, company),
+    // Late-bound: the callback service needs the job queue built below. Events are an outbox: written
+    // in the transaction of the session change they report.
+    events: {
+      prepare: (companyId, event, company) => callbacks.sessionSink.prepare(companyId, event, company),
+      write: (trx, events) => callbacks.sessionSink.write(trx, events),
+      dispatch: (events) => callbacks.sessionSink.dispatch(events),
+    },
   });
   const rateLimiter = deps.rateLimiter ?? createMemoryRateLimiter(config.beginRateLimitPerMinute);
   const jobs = deps.jobs ?? createDbJobQueue({ jobs: repos.jobs, clock });
@@ -116,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: deps.database.db,
     jobs,
     secretBox,
+    vault,
     clock,
     allowPrivate: config.allowPrivateCallbacks,
     timeoutMs: config.callbackTimeoutMs,

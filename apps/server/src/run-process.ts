@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { createKeyringSecretBox } from "@verimat/core";
 import { createDashboardRepository, createRepositories } from "@verimat/db";
 import { type App, buildApp } from "./app.ts";
-import { startCallbacks } from "./callbacks/index.ts";
+import { startCallbacks, trackApiActivity } from "./callbacks/index.ts";
 import { loadConfig } from "./config.ts";
 import { createUserService } from "./dashboard/user-service.ts";
 import { openRuntime } from "./runtime.ts";
@@ -78,6 +78,8 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           clock: runtime.clock,
           concurrency: config.callbackConcurrency,
           timeoutMs: config.callbackTimeoutMs,
+          // Sharing the process with the API: deliveries slow down while it serves requests.
+          ...(role === "all" ? { shareLoop: { api: trackApiActivity(app.http.server) } } : {}),
           log,
         });
 

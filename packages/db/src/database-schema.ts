@@ -123,6 +123,8 @@ export interface CallbackEventsTable {
   created_at: number;
   updated_at: number;
   delivered_at: number | null;
+  /** Migration 0008: when the next attempt is due (null once delivered or given up). */
+  next_attempt_at: number | null;
 }
 
 export interface CallbackAttemptsTable {

@@ -2,9 +2,15 @@
  * Callbacks: events about a company's sessions POSTed as signed JSON to its callback URL, through the
  * durable job queue (job type "callback"). See index.ts for the exported API.
  *
- * - enqueue() writes the event (exact body, event id) and its job; nothing happens for a company
- *   without a callback URL. Concurrent enqueues are group-committed, so a burst of begin/ calls of a
- *   company with callbacks costs one extra batched insert, and companies without one cost nothing.
+ * - Session events are an outbox: `sessionSink.prepare` builds the event before the session's
+ *   transaction, `write` inserts its row inside it (no change without its event, no event without
+ *   its change), `dispatch` creates the delivery job after the commit. A job lost in between (a
+ *   crash) is created by the relay (`requeuePending`, run by every callback worker every 30 s).
+ * - enqueue() writes an event that reports no session change (Identomat's OTP requests, the CLI's
+ *   test event) and its job; nothing happens for a company without a callback URL. Concurrent
+ *   enqueues are group-committed.
+ * - Bodies that carry a secret (a one-time code, a session link: SECRET_EVENT_TYPES) are stored sealed
+ *   under the session's key (vault) and never shown in the history; they are opened only to send.
  * - deliver() is the job handler: signs, POSTs through the SSRF guard, stores the attempt (status,
  *   latency, response excerpt); a failure throws so the runner retries with backoff; after a day (or
  *   for a refused target) the event fails for good.
@@ -12,7 +18,14 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { AppError, type Clock, createWriteBatcher, randomHexId, type SecretBox } from "@verimat/core";
+import {
+  AppError,
+  type Clock,
+  createWriteBatcher,
+  isSealedJson,
+  randomHexId,
+  type SecretBox,
+} from "@verimat/core";
 import {
   type CallbackAttemptRecord,
   type CallbackEventRecord,
@@ -39,8 +52,29 @@ export const CALLBACK_ROTATION_OVERLAP_MS = 24 * 3_600_000;
  * cut-off this makes about 35 attempts.
  */
 export function callbackBackoff(attempt: number): number {
-  const base = Math.min(3_600_000, 2_000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
+  return Math.round(callbackBackoffBase(attempt) * (0.8 + Math.random() * 0.4));
+}
+
+/** The retry delay before jitter: what the history shows as the next attempt (±20 %). */
+export function callbackBackoffBase(attempt: number): number {
+  return Math.min(3_600_000, 2_000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Event types whose body carries a secret the company passes on (a one-time code, a link that opens
+ * someone's session): stored sealed, never shown in the history.
+ */
+export const SECRET_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "one-time-password-request",
+  "email-one-time-password-request",
+  "share-session-link-via-sms",
+  "share-session-link-via-email",
+]);
+
+/** What the callback service needs from the vault (services/vault.ts). */
+export interface CallbackBodyVault {
+  sealCallbackBody(s: { token: string; companyId: string }, eventId: string, body: string): Promise<string>;
+  openCallbackBody(token: string | null, eventId: string, stored: string): Promise<string>;
 }
 
 /** Event types emitted for sessions; other types (Identomat's OTP requests) may be enqueued too. */
@@ -80,6 +114,8 @@ export interface CallbackServiceDeps {
   db: Kysely<Database>;
   jobs: JobQueue;
   secretBox: SecretBox;
+  /** Seals bodies of SECRET_EVENT_TYPES under the session's key. */
+  vault: CallbackBodyVault;
   clock: Clock;
   /** Let callbacks reach private, loopback and link-local addresses (ALLOW_PRIVATE_CALLBACKS). */
   allowPrivate: boolean;
@@ -102,6 +138,10 @@ export interface CallbackEventView {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** When the next attempt is due (retries: ±20 % jitter); null once delivered or given up. */
+  next_attempt_at: string | null;
+  /** The body carries a secret: stored sealed and never shown. */
+  body_sealed: boolean;
 }
 
 export interface CallbackAttemptView {
@@ -127,10 +167,13 @@ export function viewEvent(e: CallbackEventRecord): CallbackEventView {
     last_error: e.lastError,
     created_at: new Date(e.createdAt).toISOString(),
     delivered_at: e.deliveredAt === null ? null : new Date(e.deliveredAt).toISOString(),
+    next_attempt_at:
+      e.status === "pending" && e.nextAttemptAt !== null ? new Date(e.nextAttemptAt).toISOString() : null,
+    body_sealed: isSealedJson(e.body),
   };
 }
 
-function viewAttempt(a: CallbackAttemptRecord): CallbackAttemptView {
+export function viewAttempt(a: CallbackAttemptRecord): CallbackAttemptView {
   return {
     attempt: a.attempt,
     url: a.url,
@@ -167,9 +210,9 @@ export function createCallbackService(deps: CallbackServiceDeps) {
   const cacheMs = deps.companyCacheMs ?? 1_000;
   const companyCache = new Map<string, { company: CompanyRecord | null; until: number }>();
 
-  const insertEvents = createWriteBatcher<CallbackEventRecord>(
-    async (list) => {
-      await repos.callbacks.insertEvents(list);
+  /** Creates the delivery jobs of committed events; a failure is logged and left to the relay. */
+  async function dispatch(list: readonly CallbackEventRecord[]): Promise<void> {
+    try {
       for (const e of list) {
         await jobs.enqueue(
           CALLBACK_QUEUE,
@@ -177,9 +220,15 @@ export function createCallbackService(deps: CallbackServiceDeps) {
           { dedupeKey: `callback:${e.id}`, maxAttempts: 100 },
         );
       }
-    },
-    { flushAt: 32 },
-  );
+    } catch (err) {
+      deps.log?.error({ err, events: list.length }, "callback job enqueue failed; the relay will retry");
+    }
+  }
+
+  // Only the rows are batched (a batch that fails is retried row by row); jobs follow the commit.
+  const insertEvents = createWriteBatcher<CallbackEventRecord>((list) => repos.callbacks.insertEvents(list), {
+    flushAt: 32,
+  });
 
   async function companyFor(companyId: string): Promise<CompanyRecord | null> {
     const now = clock.now();
@@ -210,21 +259,32 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     });
   }
 
-  async function enqueue(
+  /**
+   * The event row to write, or null for a company without a callback URL. Runs before any
+   * transaction (it may read the company and, for a secret-carrying body, the session's key).
+   */
+  async function prepare(
     companyId: string,
     event: CallbackEventInput,
     company?: CompanyRecord,
-  ): Promise<string | null> {
+  ): Promise<CallbackEventRecord | null> {
     const c = company ?? (await companyFor(companyId));
     if (!c?.callbackUrl) return null;
     const now = clock.now();
     const id = newEventId();
-    await insertEvents({
+    const sessionToken = event.sessionId ?? null;
+    let body = buildBody(id, c, event, now);
+    if (SECRET_EVENT_TYPES.has(event.type)) {
+      if (sessionToken === null)
+        throw new AppError("INTERNAL", { detail: `${event.type} callback without a session` });
+      body = await deps.vault.sealCallbackBody({ token: sessionToken, companyId }, id, body);
+    }
+    return {
       id,
       companyId,
-      sessionToken: event.sessionId ?? null,
+      sessionToken,
       type: event.type,
-      body: buildBody(id, c, event, now),
+      body,
       status: "pending",
       attempts: 0,
       lastStatusCode: null,
@@ -232,8 +292,20 @@ export function createCallbackService(deps: CallbackServiceDeps) {
       createdAt: now,
       updatedAt: now,
       deliveredAt: null,
-    });
-    return id;
+      nextAttemptAt: now,
+    };
+  }
+
+  async function enqueue(
+    companyId: string,
+    event: CallbackEventInput,
+    company?: CompanyRecord,
+  ): Promise<string | null> {
+    const record = await prepare(companyId, event, company);
+    if (!record) return null;
+    await insertEvents(record);
+    await dispatch([record]);
+    return record.id;
   }
 
   // Opened signing secrets per company for a few seconds: deliveries come in bursts per company.
@@ -281,7 +353,10 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     return out;
   }
 
-  async function deliver(payload: unknown): Promise<{ statusCode: number | null; latencyMs: number } | null> {
+  async function deliver(
+    payload: unknown,
+    job?: { attempts: number },
+  ): Promise<{ statusCode: number | null; latencyMs: number } | null> {
     const p = parsePayload(payload);
     const event = await repos.callbacks.findEvent(p.eventId);
     if (!event) throw new PermanentJobError(`callback event ${p.eventId} no longer exists`);
@@ -295,11 +370,13 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     }
     const secrets = await signingSecrets(company);
     const attempt = event.attempts + 1;
+    // Opened only to send (a sealed body carries a one-time code or a session link).
+    const body = await deps.vault.openCallbackBody(event.sessionToken, event.id, event.body);
     const outcome: DeliveryOutcome = await deliverCallback(
       company.callbackUrl,
-      event.body,
+      body,
       {
-        [SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), event.body),
+        [SIGNATURE_HEADER]: signatureHeader(secrets, Math.floor(now / 1000), body),
         "Verimat-Event-Id": event.id,
         "Verimat-Event-Type": event.type,
         "Verimat-Delivery-Attempt": String(attempt),
@@ -326,7 +403,12 @@ export function createCallbackService(deps: CallbackServiceDeps) {
         responseExcerpt: outcome.responseExcerpt,
         createdAt: after,
       },
-      { status, now: after },
+      {
+        status,
+        now: after,
+        // The runner retries after callbackBackoff(job attempt): the base delay, ±20 %.
+        nextAttemptAt: status === "pending" ? after + callbackBackoffBase(job?.attempts ?? attempt) : null,
+      },
     );
     if (outcome.ok) return { statusCode: outcome.statusCode, latencyMs: outcome.latencyMs };
     const reason = outcome.error ?? "delivery failed";
@@ -343,19 +425,14 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     deliver,
 
     /**
-     * The session service's event sink: enqueues and never throws (a callback problem must not fail
-     * the session change that caused it; it is logged instead).
+     * The session service's event sink (the outbox): `prepare` before the transaction of the change,
+     * `write` inside it, `dispatch` after its commit (never throws: the relay covers a failure).
      */
-    async notifySession(
-      companyId: string,
-      event: CallbackEventInput,
-      company?: CompanyRecord,
-    ): Promise<void> {
-      try {
-        await enqueue(companyId, event, company);
-      } catch (err) {
-        deps.log?.error({ err, companyId, type: event.type }, "callback enqueue failed");
-      }
+    sessionSink: {
+      prepare,
+      write: (trx: Kysely<Database>, records: readonly CallbackEventRecord[]) =>
+        createRepositories(trx).callbacks.insertEvents([...records]),
+      dispatch: (records: readonly CallbackEventRecord[]) => dispatch(records),
     },
 
     /** Sends the event again (same id and body) through a new job. */
@@ -364,7 +441,7 @@ export function createCallbackService(deps: CallbackServiceDeps) {
       if (!event || (companyId !== undefined && event.companyId !== companyId))
         throw new AppError("CALLBACK_EVENT_NOT_FOUND", { message: `No callback event ${eventId}` });
       const now = clock.now();
-      await repos.callbacks.setEventStatus(event.id, "pending", event.lastError, now);
+      await repos.callbacks.setEventStatus(event.id, "pending", event.lastError, now, now);
       const jobId = await jobs.enqueue(
         CALLBACK_QUEUE,
         { eventId: event.id, replay: now },
@@ -385,16 +462,37 @@ export function createCallbackService(deps: CallbackServiceDeps) {
       return list.map(viewEvent);
     },
 
-    /** One event with its body and every attempt, or null. */
+    /** Newest first, each with its attempts (the dashboard's history; no bodies). */
+    async listEventsWithAttempts(
+      companyId: string,
+      opts: { limit?: number; sessionId?: string; status?: CallbackEventStatus } = {},
+    ): Promise<(CallbackEventView & { attempts_history: CallbackAttemptView[] })[]> {
+      const list = await repos.callbacks.listEvents(companyId, {
+        limit: Math.min(Math.max(opts.limit ?? 50, 1), 200),
+        sessionToken: opts.sessionId,
+        status: opts.status,
+      });
+      const attempts = await repos.callbacks.listAttemptsFor(list.map((e) => e.id));
+      return list.map((e) => ({
+        ...viewEvent(e),
+        attempts_history: (attempts.get(e.id) ?? []).map(viewAttempt),
+      }));
+    },
+
+    /**
+     * One event with its body and every attempt, or null (with `companyId`, only that company's).
+     * A sealed body (it carries a one-time code or a session link) is not shown: `body` is null.
+     */
     async getEvent(
       eventId: string,
+      companyId?: string,
     ): Promise<(CallbackEventView & { body: unknown; attempts_history: CallbackAttemptView[] }) | null> {
       const e = await repos.callbacks.findEvent(eventId);
-      if (!e) return null;
+      if (!e || (companyId !== undefined && e.companyId !== companyId)) return null;
       const attempts = await repos.callbacks.listAttempts(eventId);
       return {
         ...viewEvent(e),
-        body: JSON.parse(e.body) as unknown,
+        body: isSealedJson(e.body) ? null : (JSON.parse(e.body) as unknown),
         attempts_history: attempts.map(viewAttempt),
       };
     },
@@ -454,26 +552,23 @@ export function createCallbackService(deps: CallbackServiceDeps) {
     },
 
     /**
-     * Re-enqueues pending events whose job was lost (a crash between the event and job inserts): the
-     * dedupe key makes this a no-op for events that have their job.
+     * The outbox relay: gives a job to pending, never-attempted events older than `olderThanMs`
+     * (committed, but the process died before their job was created). The dedupe key makes this a
+     * no-op for events that have their job. @returns the events looked at.
      */
-    async requeuePending(limit = 1_000): Promise<number> {
-      const rows = await db
-        .selectFrom("callback_events")
-        .select("id")
-        .where("status", "=", "pending")
-        .where("attempts", "=", 0)
-        .orderBy("created_at")
-        .limit(limit)
-        .execute();
-      for (const r of rows) {
+    async requeuePending(opts: { olderThanMs?: number; limit?: number } = {}): Promise<number> {
+      const ids = await repos.callbacks.listUndelivered(
+        clock.now() - (opts.olderThanMs ?? 0),
+        opts.limit ?? 1_000,
+      );
+      for (const id of ids) {
         await jobs.enqueue(
           CALLBACK_QUEUE,
-          { eventId: r.id },
-          { dedupeKey: `callback:${r.id}`, maxAttempts: 100 },
+          { eventId: id },
+          { dedupeKey: `callback:${id}`, maxAttempts: 100 },
         );
       }
-      return rows.length;
+      return ids.length;
     },
   };
 }

@@ -321,19 +321,24 @@ describe("callbacks", () => {
         code: "COMPANY_SETTING_INVALID",
       });
       const p = await companyWithCallback(url);
+      // (An HMAC company: the session is made through the service; its session.created is sent too.)
+      const otpSession = await t.services.sessions.begin(
+        await t.services.companies.require(h.company_id),
+        {},
+      );
       startWorker();
       // The step catalogue's use: an Identomat OTP callback with its own top-level fields.
       const id = await t.services.callbacks.enqueue(h.company_id, {
         type: "one-time-password-request",
-        sessionId: "s".repeat(40),
+        sessionId: otpSession,
         fields: { text: "Your code is 123456", phoneNumber: "+995555000000", id: "cannot override" },
       });
       await until(
         () => r.got.length,
-        (n) => n === 1,
+        (n) => n === 2,
       );
       const now = () => Math.floor(t.clock.now() / 1000);
-      const first = r.got[0];
+      const first = r.got.find((g) => g.json.type === "one-time-password-request");
       if (!first) throw new Error("nothing received");
       expect(
         verifySignature(h.signingSecret, String(first.headers["verimat-signature"]), first.body, now()),
@@ -345,19 +350,107 @@ describe("callbacks", () => {
         text: "Your code is 123456",
         phoneNumber: "+995555000000",
       });
+      // At rest the body is sealed under the session's key: neither the code nor the number is
+      // readable in the row, and the history never shows the body.
+      const row = await t.database.db
+        .selectFrom("callback_events")
+        .select(["body", "status"])
+        .where("id", "=", id ?? "")
+        .executeTakeFirstOrThrow();
+      expect(row.body).not.toContain("123456");
+      expect(row.body).not.toContain("995555000000");
+      expect(row.body).not.toContain("{");
+      const shown = await until(
+        () => t.services.callbacks.getEvent(id ?? ""),
+        (e) => e?.status === "delivered",
+      );
+      expect(shown).toMatchObject({ body: null, body_sealed: true, type: "one-time-password-request" });
+      expect(JSON.stringify(await t.services.callbacks.listEventsWithAttempts(h.company_id))).not.toContain(
+        "123456",
+      );
 
       const rotated = await t.services.callbacks.rotateSigningSecret(p.company_id);
       await begin(p.company_key);
       await until(
         () => r.got.length,
-        (n) => n === 2,
+        (n) => n === 3,
       );
-      const second = r.got[1];
+      const second = r.got[2];
       if (!second) throw new Error("nothing received");
       const sig = String(second.headers["verimat-signature"]);
       expect(sig.match(/v1=/g)).toHaveLength(2);
       expect(verifySignature(rotated, sig, second.body, now())).toBe(true);
       expect(verifySignature(p.signingSecret, sig, second.body, now())).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe("outbox: events commit with the change they report", () => {
+  const eventsOf = (token: string) =>
+    t.database.db
+      .selectFrom("callback_events")
+      .select(["id", "type", "status"])
+      .where("session_token", "=", token)
+      .execute();
+
+  it("a transition that rolls back leaves no event; a committed one has its event at once", async () => {
+    const c = await companyWithCallback("http://127.0.0.1:9/never-called");
+    const token = await begin(c.company_key);
+    // begin/ committed the session with its session.created row (no worker, no wait).
+    expect((await eventsOf(token)).map((e) => e.type)).toEqual(["session.created"]);
+
+    // A write in the same transaction fails: the status change and its event roll back together.
+    await expect(
+      t.services.sessions.transition(token, "approved", "engine", {}, {}, async () => {
+        throw new Error("audit write failed");
+      }),
+    ).rejects.toThrow("audit write failed");
+    expect((await t.services.sessions.find(token))?.status).toBe("in_progress");
+    expect((await eventsOf(token)).map((e) => e.type)).toEqual(["session.created"]);
+
+    await t.services.sessions.transition(token, "approved", "engine");
+    expect((await eventsOf(token)).map((e) => e.type).sort()).toEqual([
+      "session.completed",
+      "session.created",
+    ]);
+  });
+
+  it("an event whose job was lost after the commit is delivered by the relay", async () => {
+    const r = receiver();
+    const url = await r.listen();
+    try {
+      const c = await companyWithCallback(url);
+      const token = await begin(c.company_key);
+      // The process "dies" between the commit and the job: enqueueing fails for this transition.
+      const jobs = t.services.jobs;
+      const original = jobs.enqueue.bind(jobs);
+      jobs.enqueue = async () => {
+        throw new Error("crashed before the job was written");
+      };
+      try {
+        await t.services.sessions.transition(token, "rejected", "engine");
+      } finally {
+        jobs.enqueue = original;
+      }
+      const rows = await eventsOf(token);
+      const completed = rows.find((e) => e.type === "session.completed");
+      expect(completed?.status).toBe("pending");
+      const jobRows = await t.database.db
+        .selectFrom("jobs")
+        .select("id")
+        .where("dedupe_key", "=", `callback:${completed?.id}`)
+        .execute();
+      expect(jobRows).toHaveLength(0);
+      // The worker's relay (at start, then every 30 s) gives it a job; it is delivered once.
+      startWorker();
+      await until(
+        () => r.got.map((g) => g.json.type).sort(),
+        (types) => types.length === 2,
+      );
+      expect(r.got.map((g) => g.json.type).sort()).toEqual(["session.completed", "session.created"]);
+      expect(await t.services.callbacks.requeuePending()).toBe(0); // nothing left behind
     } finally {
       await r.close();
     }

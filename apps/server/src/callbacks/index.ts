@@ -7,14 +7,17 @@
  *     when the company has no callback URL. Durable (event row + "callback" job); never waits for the
  *     receiver. Identomat's own callbacks go through it too, e.g.
  *     `enqueue(id, { type: "one-time-password-request", sessionId, fields: { text, phoneNumber } })`.
- *   - `notifySession` — the session service's event sink (sessions emit created, opened,
- *     step.completed, completed, disagreed, expired, reviewed, deleted by themselves: anything going
- *     through `sessions.transition()` is covered).
- *   - `listEvents(companyId, { limit?, sessionId?, status? })`, `getEvent(eventId)` (body + attempts),
- *     `replay(eventId, companyId?)` (same id and body, new job), `counts(companyId?)`.
+ *   - `sessionSink` — the session service's outbox (prepare / write in the change's transaction /
+ *     dispatch after the commit): sessions emit created, opened, step.completed, completed, disagreed,
+ *     expired, reviewed, deleted by themselves (anything going through `sessions.transition()`).
+ *   - `listEvents(companyId, { limit?, sessionId?, status? })`, `listEventsWithAttempts(…)`,
+ *     `getEvent(eventId, companyId?)` (body + attempts; a sealed body is null), `replay(eventId,
+ *     companyId?)` (same id and body, new job), `counts(companyId?)`, `requeuePending()` (the relay).
+ *   - Bodies of SECRET_EVENT_TYPES (one-time codes, session links) are sealed under the session key.
  *   - `ensureSigningSecret(companyId)` (returns a new secret once, for companies without an HMAC
  *     secret_key), `rotateSigningSecret(companyId)` (old secret still sent for a day).
- * - `startCallbacks({ callbacks, jobs, clock, timeoutMs })`: the delivery worker (run-process.ts).
+ * - `startCallbacks({ callbacks, jobs, clock, timeoutMs, shareLoop? })`: the delivery worker and the
+ *   outbox relay (run-process.ts); `shareLoop` slows deliveries while the process's API is busy.
  * - `signatureHeader` / `verifySignature`: the `Verimat-Signature: t=…,v1=…` scheme.
  * @module
  */
@@ -26,7 +29,9 @@ export {
   type CallbackEventView,
   type CallbackService,
   callbackBackoff,
+  callbackBackoffBase,
   createCallbackService,
+  SECRET_EVENT_TYPES,
   SESSION_EVENT_TYPES,
 } from "./callback-service.ts";
 export {
@@ -36,5 +41,11 @@ export {
   signatureHeader,
   verifySignature,
 } from "./callback-signature.ts";
+export {
+  type ApiActivity,
+  createDeliveryGate,
+  type DeliveryGate,
+  trackApiActivity,
+} from "./delivery-gate.ts";
 export { isPrivateAddress, resolveCallbackTarget } from "./ssrf-guard.ts";
 export { type CallbackWorker, startCallbacks } from "./start-callbacks.ts";

@@ -9,6 +9,7 @@ import type { JobQueue } from "@verimat/jobs";
 import { type CallbackService, createCallbackService } from "../callbacks/index.ts";
 import type { Config } from "../config.ts";
 import { type Runtime, runtimeJobQueue } from "../runtime.ts";
+import { createVault } from "../services/vault.ts";
 
 export function callbackServiceFor(
   runtime: Runtime,
@@ -20,6 +21,7 @@ export function callbackServiceFor(
     // The same queue as serve/worker (BullMQ with REDIS_URL): a replay must reach the workers.
     jobs: jobs ?? runtimeJobQueue(runtime),
     secretBox: createKeyringSecretBox(runtime.masterKeys),
+    vault: createVault({ db: runtime.database.db, masterKeys: runtime.masterKeys, clock: runtime.clock }),
     clock: runtime.clock,
     allowPrivate: config.allowPrivateCallbacks,
     timeoutMs: config.callbackTimeoutMs,

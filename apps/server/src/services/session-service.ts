@@ -25,6 +25,7 @@ import {
   type TransitionActor,
 } from "@verimat/core";
 import {
+  type CallbackEventRecord,
   type CompanyRecord,
   createKeyRepository,
   createRepositories,
@@ -71,14 +72,26 @@ export function isMediaKind(v: string): v is MediaKind {
 }
 
 /**
- * Receives each session event after it is stored (callbacks: apps/server/src/callbacks). It must not
- * throw; a slow receiver never reaches it (it only enqueues).
+ * Where session events go (callbacks: apps/server/src/callbacks), as an outbox: `prepare` builds the
+ * event row before the change's transaction (null: nothing to send), `write` inserts it inside that
+ * transaction, so a change is never committed without its event nor an event without its change;
+ * `dispatch` runs after the commit (it only creates delivery jobs; a slow receiver never reaches it).
  */
-export type SessionEventSink = (
-  companyId: string,
-  event: { type: string; sessionId: string; status: string; data?: Record<string, unknown> },
-  company?: CompanyRecord,
-) => Promise<void>;
+export interface SessionEventSink {
+  prepare(
+    companyId: string,
+    event: { type: string; sessionId: string; status: string; data?: Record<string, unknown> },
+    company?: CompanyRecord,
+  ): Promise<CallbackEventRecord | null>;
+  write(trx: Kysely<Database>, events: readonly CallbackEventRecord[]): Promise<void>;
+  dispatch(events: readonly CallbackEventRecord[]): Promise<void>;
+}
+
+const NO_EVENTS: SessionEventSink = {
+  prepare: async () => null,
+  write: async () => undefined,
+  dispatch: async () => undefined,
+};
 
 export interface SessionServiceDeps {
   db: Kysely<Database>;
@@ -95,7 +108,15 @@ export interface SessionServiceDeps {
 
 export function createSessionService(deps: SessionServiceDeps) {
   const { db, media, clock, idleMs, vault } = deps;
-  const emit: SessionEventSink = deps.events ?? (async () => undefined);
+  const sink: SessionEventSink = deps.events ?? NO_EVENTS;
+  /** Writes a prepared event inside the change's transaction. */
+  const writeEvent = async (trx: Kysely<Database>, e: CallbackEventRecord | null) => {
+    if (e) await sink.write(trx, [e]);
+  };
+  /** After the commit: the event's delivery job. */
+  const dispatchEvent = async (e: CallbackEventRecord | null) => {
+    if (e) await sink.dispatch([e]);
+  };
   const repos = createRepositories(db);
   const keyRepo = createKeyRepository(db);
   /** A stored record with its sealed fields opened: what every caller outside this module sees. */
@@ -111,6 +132,19 @@ export function createSessionService(deps: SessionServiceDeps) {
     (list) => (bulkInsert ? bulkInsert("sessions", list.map(sessionRow)) : repos.sessions.insertMany(list)),
     // The writer thread commits its messages in order: up to 4 batches queued for it (bench/begin).
     { flushAt: 16, maxInFlight: bulkInsert ? 4 : 1 },
+  );
+  // A company with a callback URL: the session and its session.created event in one transaction
+  // (grouped like the plain inserts, on the serving connection).
+  const insertSessionWithEvent = createWriteBatcher<{ session: SessionRecord; event: CallbackEventRecord }>(
+    (list) =>
+      db.transaction().execute(async (trx) => {
+        await createRepositories(trx).sessions.insertMany(list.map((x) => x.session));
+        await sink.write(
+          trx,
+          list.map((x) => x.event),
+        );
+      }),
+    { flushAt: 16 },
   );
 
   /** Called after every applied state change (KYB parents follow their children's decisions). */
@@ -152,6 +186,12 @@ export function createSessionService(deps: SessionServiceDeps) {
         status: to,
         ...(to !== "in_progress" && !s.completedAt ? { completedAt: now } : {}),
       };
+      const callback = await sink.prepare(s.companyId, {
+        type: eventTypeFor(to, actor),
+        sessionId: token,
+        status: to,
+        data: { from, to, actor },
+      });
       const applied = await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
         const ok = await r.sessions.update(token, s.version, full, now);
@@ -166,17 +206,13 @@ export function createSessionService(deps: SessionServiceDeps) {
             data: { from, to, actor, ...eventData },
             createdAt: now,
           });
+          await writeEvent(trx, callback);
           await alsoWrite?.(trx);
         }
         return ok;
       });
       if (applied) {
-        await emit(s.companyId, {
-          type: eventTypeFor(to, actor),
-          sessionId: token,
-          status: to,
-          data: { from, to, actor },
-        });
+        await dispatchEvent(callback);
         const updated = await findOpen(token);
         if (updated) {
           for (const listener of transitionListeners) listener(updated);
@@ -236,6 +272,11 @@ export function createSessionService(deps: SessionServiceDeps) {
     for (const child of await repos.sessions.listChildren(s.token))
       await deleteSession({ token: child.token, companyId: child.companyId });
     await media.deletePrefix(mediaPrefix(s));
+    const callback = await sink.prepare(s.companyId, {
+      type: "session.deleted",
+      sessionId: s.token,
+      status: "deleted",
+    });
     await db.transaction().execute(async (trx) => {
       const r = createRepositories(trx);
       await r.events.deleteBySession(s.token);
@@ -251,9 +292,11 @@ export function createSessionService(deps: SessionServiceDeps) {
         .execute();
       await createKeyRepository(trx).deleteSessionKey(s.token);
       await r.sessions.delete(s.token);
+      // After the session's other callback events are gone: this one reports the deletion.
+      await writeEvent(trx, callback);
     });
     vault.forgetSession(s.token);
-    await emit(s.companyId, { type: "session.deleted", sessionId: s.token, status: "deleted" });
+    await dispatchEvent(callback);
   }
 
   return {
@@ -316,11 +359,21 @@ export function createSessionService(deps: SessionServiceDeps) {
         updatedAt: now,
       };
       // One row and no transaction: the hot path of begin/. The timeline's "session.created" entry is
-      // derived from created_at rather than written as an event.
-      await insertSession(record);
-      // Only companies with a callback URL pay for the event (one batched insert).
-      if (company.callbackUrl)
-        await emit(company.id, { type: "session.created", sessionId: token, status: "in_progress" }, company);
+      // derived from created_at rather than written as an event. Only companies with a callback URL
+      // pay for the event: its row is committed with the session's.
+      const callback = company.callbackUrl
+        ? await sink.prepare(
+            company.id,
+            { type: "session.created", sessionId: token, status: "in_progress" },
+            company,
+          )
+        : null;
+      if (callback) {
+        await insertSessionWithEvent({ session: record, event: callback });
+        await dispatchEvent(callback);
+      } else {
+        await insertSession(record);
+      }
       return token;
     },
 
@@ -364,6 +417,11 @@ export function createSessionService(deps: SessionServiceDeps) {
         return { ...s, lastActivityAt: now };
       }
       const { patch } = await vault.sealPatch(s, { openedAt: now, lastActivityAt: now, technical });
+      const callback = await sink.prepare(s.companyId, {
+        type: "session.opened",
+        sessionId: s.token,
+        status: "in_progress",
+      });
       const opened = await db.transaction().execute(async (trx) => {
         const r = createRepositories(trx);
         const applied = await r.sessions.update(s.token, s.version, patch, now);
@@ -375,11 +433,11 @@ export function createSessionService(deps: SessionServiceDeps) {
             data: {},
             createdAt: now,
           });
+          await writeEvent(trx, callback);
         }
         return applied;
       });
-      if (opened)
-        await emit(s.companyId, { type: "session.opened", sessionId: s.token, status: "in_progress" });
+      if (opened) await dispatchEvent(callback);
       // Applied or not (a concurrent open won), the stored record is the truth.
       return (await findOpen(s.token)) ?? s;
     },
@@ -489,28 +547,38 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (s.status !== "in_progress" || s.submittedAt !== null) throw new AppError("SESSION_CLOSED");
       if (index !== s.currentStep) throw new AppError("STEP_OUT_OF_ORDER");
       const now = clock.now();
-      const ok = await repos.sessions.update(
-        s.token,
-        s.version,
-        { currentStep: index + 1, lastActivityAt: now },
-        now,
-      );
-      if (!ok)
-        throw new AppError("STEP_OUT_OF_ORDER", { message: "The session changed meanwhile; reload it" });
       const step = s.effectiveSteps[index];
-      await repos.events.append({
-        sessionToken: s.token,
-        companyId: s.companyId,
-        type: "step.completed",
-        data: { index, type: step?.type ?? "" },
-        createdAt: now,
-      });
-      await emit(s.companyId, {
+      const data = { index, type: step?.type ?? "" };
+      const callback = await sink.prepare(s.companyId, {
         type: "step.completed",
         sessionId: s.token,
         status: "in_progress",
-        data: { index, type: step?.type ?? "" },
+        data,
       });
+      // The step, its timeline entry and its callback event commit together.
+      const ok = await db.transaction().execute(async (trx) => {
+        const r = createRepositories(trx);
+        const applied = await r.sessions.update(
+          s.token,
+          s.version,
+          { currentStep: index + 1, lastActivityAt: now },
+          now,
+        );
+        if (applied) {
+          await r.events.append({
+            sessionToken: s.token,
+            companyId: s.companyId,
+            type: "step.completed",
+            data,
+            createdAt: now,
+          });
+          await writeEvent(trx, callback);
+        }
+        return applied;
+      });
+      if (!ok)
+        throw new AppError("STEP_OUT_OF_ORDER", { message: "The session changed meanwhile; reload it" });
+      await dispatchEvent(callback);
       return (await findOpen(s.token)) ?? s;
     },
 

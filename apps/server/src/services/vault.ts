@@ -337,6 +337,25 @@ export function createVault(deps: VaultDeps) {
     },
 
     /**
+     * Seals a callback body that carries a secret (a one-time code, a session link) under the
+     * session's key, bound to the event: `callback/<token>/<event id>`. Deleting the session
+     * deletes the key, and with it every way to read the body.
+     */
+    async sealCallbackBody(s: { token: string; companyId: string }, eventId: string, body: string) {
+      const key = await sessionKey(s.token, s.companyId);
+      return sealJson(key, body, `callback/${s.token}/${eventId}`);
+    },
+
+    /** The body as sent; a body stored in clear (events without secrets) is returned as it is. */
+    async openCallbackBody(token: string | null, eventId: string, stored: string): Promise<string> {
+      if (!isSealedJson(stored)) return stored;
+      const key = token === null ? null : await findSessionKey(token);
+      if (!key || token === null)
+        throw new AppError("INTERNAL", { detail: "session key missing for a sealed callback body" });
+      return openJson<string>(key, stored, `callback/${token}/${eventId}`);
+    },
+
+    /**
      * The digest to look a search term up with (`findByBlindIndex`), or null for an empty term. A
      * name query of several words is split: every word must match (order-free, "smith john" finds
      * "John Smith"); a document number must match whole after normalisation.

@@ -7,6 +7,7 @@ import * as m0004 from "./0004-callbacks.ts";
 import * as m0005 from "./0005-dashboard.ts";
 import * as m0006 from "./0006-encryption.ts";
 import * as m0007 from "./0007-step-catalogue.ts";
+import * as m0008 from "./0008-callback-outbox.ts";
 import * as m0009 from "./0009-video-calls.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Step> = {
   "0005-dashboard": m0005,
   "0006-encryption": m0006,
   "0007-step-catalogue": m0007,
+  "0008-callback-outbox": m0008,
   "0009-video-calls": m0009,
 };
 

@@ -21,6 +21,8 @@ export interface CallbackEventRecord {
   createdAt: number;
   updatedAt: number;
   deliveredAt: number | null;
+  /** When the next attempt is due: null once delivered or given up (migration 0008). */
+  nextAttemptAt: number | null;
 }
 
 export interface CallbackAttemptRecord {
@@ -57,6 +59,7 @@ function toEvent(r: Selectable<CallbackEventsTable>): CallbackEventRecord {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
+    nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
   };
 }
 
@@ -77,7 +80,10 @@ function toAttempt(r: Selectable<CallbackAttemptsTable>): CallbackAttemptRecord 
 
 export function createCallbackRepository(db: Kysely<Database>) {
   return {
-    /** Inserts events in one statement (the caller batches them). */
+    /**
+     * Inserts events in one statement (the caller batches them). Built on a transaction, it writes
+     * them with the change they report (the outbox: no change without its event, no event without it).
+     */
     async insertEvents(events: CallbackEventRecord[]): Promise<void> {
       if (events.length === 0) return;
       await db
@@ -96,6 +102,7 @@ export function createCallbackRepository(db: Kysely<Database>) {
             created_at: e.createdAt,
             updated_at: e.updatedAt,
             delivered_at: e.deliveredAt,
+            next_attempt_at: e.nextAttemptAt,
           })),
         )
         .execute();
@@ -104,6 +111,23 @@ export function createCallbackRepository(db: Kysely<Database>) {
     async findEvent(id: string): Promise<CallbackEventRecord | null> {
       const r = await db.selectFrom("callback_events").selectAll().where("id", "=", id).executeTakeFirst();
       return r ? toEvent(r) : null;
+    },
+
+    /**
+     * Pending events that never had an attempt, created at or before `before`: the outbox relay gives
+     * each a job (a no-op for those that have one). Oldest first.
+     */
+    async listUndelivered(before: number, limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom("callback_events")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("attempts", "=", 0)
+        .where("created_at", "<=", before)
+        .orderBy("created_at")
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     /** Newest first. */
@@ -121,7 +145,7 @@ export function createCallbackRepository(db: Kysely<Database>) {
     /** Records one attempt and its outcome on the event, atomically. */
     async recordAttempt(
       a: CallbackAttemptRecord,
-      outcome: { status: CallbackEventStatus; now: number },
+      outcome: { status: CallbackEventStatus; now: number; nextAttemptAt: number | null },
     ): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx
@@ -147,6 +171,7 @@ export function createCallbackRepository(db: Kysely<Database>) {
             last_status_code: a.statusCode,
             last_error: a.error,
             updated_at: outcome.now,
+            next_attempt_at: outcome.nextAttemptAt,
             ...(a.ok ? { delivered_at: outcome.now } : {}),
           })
           .where("id", "=", a.eventId)
@@ -154,10 +179,16 @@ export function createCallbackRepository(db: Kysely<Database>) {
       });
     },
 
-    async setEventStatus(id: string, status: CallbackEventStatus, error: string | null, now: number) {
+    async setEventStatus(
+      id: string,
+      status: CallbackEventStatus,
+      error: string | null,
+      now: number,
+      nextAttemptAt: number | null = null,
+    ) {
       await db
         .updateTable("callback_events")
-        .set({ status, last_error: error, updated_at: now })
+        .set({ status, last_error: error, updated_at: now, next_attempt_at: nextAttemptAt })
         .where("id", "=", id)
         .execute();
     },
@@ -171,6 +202,25 @@ export function createCallbackRepository(db: Kysely<Database>) {
         .orderBy("created_at")
         .execute();
       return rows.map(toAttempt);
+    },
+
+    /** The attempts of several events (a history page), by event id, in attempt order. */
+    async listAttemptsFor(eventIds: readonly string[]): Promise<Map<string, CallbackAttemptRecord[]>> {
+      const out = new Map<string, CallbackAttemptRecord[]>();
+      if (eventIds.length === 0) return out;
+      const rows = await db
+        .selectFrom("callback_attempts")
+        .selectAll()
+        .where("event_id", "in", [...eventIds])
+        .orderBy("attempt")
+        .orderBy("created_at")
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.event_id) ?? [];
+        list.push(toAttempt(r));
+        out.set(r.event_id, list);
+      }
+      return out;
     },
 
     async countByStatus(companyId?: string): Promise<Record<CallbackEventStatus, number>> {
