@@ -185,6 +185,8 @@ export function effectiveSteps(flags: TSessionFlags, explicit: readonly SessionS
       implicit: true,
     });
   }
+  // `server: "human"` (Identomat's SDK flag): the person talks to a live operator — a video call.
+  if (flags.server === "human") implicit.push({ type: "video-call", flags: {}, implicit: true });
   const explicitTypes = new Set(explicit.map((s) => s.type));
   const steps = [
     ...implicit.filter((s) => !explicitTypes.has(s.type)),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/index.ts";
 import { buildSessionResult } from "../result/session-result.ts";
-import { parseSteps } from "./session-steps.ts";
+import { effectiveSteps, parseSteps } from "./session-steps.ts";
 import {
   applyVideoCallVerdict,
   parseVideoCallOutcome,
@@ -125,5 +125,23 @@ describe("video-call step", () => {
       ...rejected,
       reasons: ["face_mismatch", "video_call_failed"],
     });
+  });
+
+  it('adds a video call for the flag server: "human" (an explicit one wins)', () => {
+    const types = (xs: { type: string }[]) => xs.map((x) => x.type);
+    expect(types(effectiveSteps({ skip_agreement: true, server: "human" }, []))).toEqual([
+      "identity-document",
+      "liveness",
+      "video-call",
+    ]);
+    expect(types(effectiveSteps({ skip_agreement: true, server: "computer" }, []))).not.toContain(
+      "video-call",
+    );
+    const explicit = parseSteps([{ type: "video-call", wait_minutes: 9 }]);
+    const steps = effectiveSteps(
+      { skip_agreement: true, skip_document: true, skip_face: true, server: "human" },
+      explicit,
+    );
+    expect(steps).toEqual([{ type: "video-call", wait_minutes: 9, flags: {} }]);
   });
 });
