@@ -9,8 +9,11 @@ export {
   type DecisionInput,
   type DecisionPolicy,
   decide,
+  fieldsMismatchEffect,
   REASON_CODES,
+  REASON_EFFECTS,
   type ReasonCode,
+  type ReasonEffect,
 } from "./decision/index.ts";
 export {
   DEFAULT_MATCH_THRESHOLDS,

@@ -578,15 +578,21 @@ describe("settings and keys", () => {
       callback_key: "cb-secret",
       session_ttl_minutes: 30,
       retention_days: 90,
+      fields_mismatch_effect: "reject",
       branding: { primary_color: "#112233", logo_url: "https://shop.example/logo.png" },
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ callback_key_set: true, accept_similarity: 0.8 });
+    expect(res.json()).toMatchObject({
+      callback_key_set: true,
+      accept_similarity: 0.8,
+      fields_mismatch_effect: "reject",
+    });
     expect(res.body).not.toContain("cb-secret");
     const c = await t.services.companies.require(companyA.company_id);
     expect(c.settings).toMatchObject({
       acceptSimilarity: 0.8,
       rejectSimilarity: 0.5,
+      fieldsMismatchEffect: "reject",
       branding: { primary_color: "#112233" },
     });
     expect(c).toMatchObject({
@@ -598,6 +604,7 @@ describe("settings and keys", () => {
     for (const body of [
       { accept_similarity: 0.4, reject_similarity: 0.6 },
       { branding: { primary_color: "red;" } },
+      { fields_mismatch_effect: "approve" },
       { nope: 1 },
     ]) {
       const r = await api(a, "PUT", "/dashboard/api/settings", body);

@@ -7,7 +7,7 @@
  */
 import { AppError } from "@verimat/core";
 import type { CompanyRecord } from "@verimat/db";
-import { DEFAULT_MATCH_THRESHOLDS } from "@verimat/engine/policy";
+import { DEFAULT_MATCH_THRESHOLDS, fieldsMismatchEffect, REASON_EFFECTS } from "@verimat/engine/policy";
 import {
   type CompanyService,
   type CompanySettingsInput,
@@ -30,6 +30,7 @@ export function settingsView(c: CompanyRecord) {
     ...publicCompany(c),
     accept_similarity: num(c.settings.acceptSimilarity, DEFAULT_MATCH_THRESHOLDS.accept),
     reject_similarity: num(c.settings.rejectSimilarity, DEFAULT_MATCH_THRESHOLDS.reject),
+    fields_mismatch_effect: fieldsMismatchEffect(c.settings.fieldsMismatchEffect),
     branding: {
       primary_color: typeof branding.primary_color === "string" ? branding.primary_color : "",
       logo_url: typeof branding.logo_url === "string" ? branding.logo_url : "",
@@ -58,6 +59,7 @@ export async function updateSettings(
     "hmac_timestamp_required",
     "accept_similarity",
     "reject_similarity",
+    "fields_mismatch_effect",
     "branding",
   ]);
   const unknown = Object.keys(body).find((k) => !known.has(k));
@@ -114,6 +116,13 @@ export async function updateSettings(
     if (reject > accept) throw bad("reject_similarity must not exceed accept_similarity");
     settings.acceptSimilarity = accept;
     settings.rejectSimilarity = reject;
+    settingsChanged = true;
+  }
+  if ("fields_mismatch_effect" in body) {
+    const v = body.fields_mismatch_effect;
+    if (!REASON_EFFECTS.some((e) => e === v))
+      throw bad("fields_mismatch_effect must be review, reject or ignore");
+    settings.fieldsMismatchEffect = v;
     settingsChanged = true;
   }
   if ("branding" in body) {

@@ -14,7 +14,7 @@ import {
 } from "@verimat/core";
 import type { MediaRecord, Repositories } from "@verimat/db";
 import type { Capture, CaptureAnalysis } from "@verimat/engine";
-import { DEFAULT_MATCH_THRESHOLDS } from "@verimat/engine/policy";
+import { DEFAULT_MATCH_THRESHOLDS, fieldsMismatchEffect } from "@verimat/engine/policy";
 import { PermanentJobError } from "@verimat/jobs";
 import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
@@ -112,6 +112,7 @@ export function createVerificationService(deps: VerificationDeps) {
           acceptSimilarity: num(settings.acceptSimilarity, DEFAULT_MATCH_THRESHOLDS.accept),
           rejectSimilarity: num(settings.rejectSimilarity, DEFAULT_MATCH_THRESHOLDS.reject),
           minAge: settings.minAge === null ? null : num(settings.minAge, 18),
+          overrides: { fields_mismatch: fieldsMismatchEffect(settings.fieldsMismatchEffect) },
         },
       });
       // An operator's failed video call rejects whatever the captures say.
@@ -125,6 +126,7 @@ export function createVerificationService(deps: VerificationDeps) {
         idCardFront: out.idCardFront,
         idCardBack: out.idCardBack,
         faceImages: out.faceImages,
+        visual: out.visual,
         rejectReason: decision.rejectReason,
         reasonCodes: decision.reasons,
         signals: { ...out.signals, timings: out.timings, decidedInMs: clock.now() - started },

@@ -41,6 +41,8 @@ export interface SessionVerification {
   person?: Record<string, PersonValue>;
   idCardFront?: Record<string, string>;
   idCardBack?: Record<string, string>;
+  /** What the document's visual zone showed per `person` field (not in the result; the dashboard compares it). */
+  visual?: Record<string, string>;
   generalDocuments?: GeneralDocument[];
   questionnaires?: Questionnaire[];
   rejectReason?: RejectReason;

@@ -5,4 +5,10 @@ export {
   decide,
   type FaceOutcome,
 } from "./decide.ts";
-export { REASON_CODES, type ReasonCode } from "./reason-codes.ts";
+export {
+  fieldsMismatchEffect,
+  REASON_CODES,
+  REASON_EFFECTS,
+  type ReasonCode,
+  type ReasonEffect,
+} from "./reason-codes.ts";

@@ -43,3 +43,15 @@ export const REASON_CODES = {
 } as const satisfies Record<string, { effect: "reject" | "review"; description: string }>;
 
 export type ReasonCode = keyof typeof REASON_CODES;
+
+/** The effects a company may give a reason instead of its default. */
+export const REASON_EFFECTS = ["review", "reject", "ignore"] as const;
+export type ReasonEffect = (typeof REASON_EFFECTS)[number];
+
+/**
+ * A company's stored setting for `fields_mismatch` (printed fields vs MRZ / barcode), read leniently:
+ * anything but a known effect is the default, `review`.
+ */
+export function fieldsMismatchEffect(v: unknown): ReasonEffect {
+  return REASON_EFFECTS.find((e) => e === v) ?? "review";
+}

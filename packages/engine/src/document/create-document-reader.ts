@@ -20,6 +20,8 @@ import { createMrzRecognizer, type MrzRecognizer } from "./mrz-recognizer.ts";
 import { type AssembledMrz, repairMrz } from "./mrz-text.ts";
 import { type GrayImage, type Point, type RgbImage, resizeGray, rgbToGray, rotateRgb } from "./raster.ts";
 import { type MrzReadAttempt, type MrzTuning, readMrz } from "./read-mrz.ts";
+import { readVisualZone, type VisualZoneRead } from "./read-visual-zone.ts";
+import { createTextDetector, type TextDetector } from "./text-detector.ts";
 
 export interface DocumentReaderOptions {
   /** onnxruntime threads for the recogniser. @default 1: on 2 shared cores, 2 threads measured 2–3× slower under load */
@@ -34,6 +36,12 @@ export interface DocumentReaderOptions {
   debug?: (name: string, image: RgbImage) => void;
   /** Row-crop geometry overrides (evaluation only). */
   tuning?: Partial<MrzTuning>;
+  /**
+   * Read the visual zone (printed fields) of passport pages and card fronts with PP-OCRv4 text
+   * detection + recognition, for the cross-check against the MRZ. Costs ~0.3–1 s per such side.
+   * @default true
+   */
+  visualZone?: boolean;
 }
 
 export interface DocumentReader {
@@ -49,16 +57,23 @@ export interface DocumentReader {
  * @throws AppError("UNAVAILABLE") when the OCR model cannot be loaded.
  */
 export async function createDocumentReader(options: DocumentReaderOptions = {}): Promise<DocumentReader> {
-  const recognizer = await createMrzRecognizer({ threads: options.threads ?? 1 });
+  const threads = options.threads ?? 1;
+  const [recognizer, detector] = await Promise.all([
+    createMrzRecognizer({ threads }),
+    options.visualZone === false ? null : createTextDetector({ threads }),
+  ]);
   return {
-    read: (image, hints) => readDocument(image, hints ?? {}, recognizer, options),
+    read: (image, hints) => readDocument(image, hints ?? {}, { recognizer, detector }, options),
     consensus,
-    dispose: () => recognizer.dispose(),
+    dispose: async () => {
+      await recognizer.dispose();
+      await detector?.dispose();
+    },
   };
 }
 
 function emptyTimings(): DocumentTimings {
-  return { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0, total: 0 };
+  return { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0, visualZone: 0, total: 0 };
 }
 
 function parseAssembled(a: AssembledMrz, now: Date): MrzParseResult {
@@ -86,9 +101,10 @@ function scoreParse(p: MrzParseResult): number {
 async function readDocument(
   input: Buffer,
   hints: DocumentReadHints,
-  recognizer: MrzRecognizer,
+  models: { recognizer: MrzRecognizer; detector: TextDetector | null },
   options: DocumentReaderOptions,
 ): Promise<DocumentRead> {
+  const { recognizer, detector } = models;
   const started = performance.now();
   const timings = emptyTimings();
   const now = options.now?.() ?? new Date();
@@ -222,6 +238,21 @@ async function readDocument(
   const portraitBox = locatePortrait(upright, attempt, mrz, quarterTurns, doc, hints);
   const portrait = portraitBox ? { box: portraitBox, image: await cropJpeg(upright, portraitBox) } : null;
   timings.portrait = performance.now() - t;
+
+  // The printed fields: on a passport-style page above its MRZ, on a card front everywhere. A TD1
+  // back carries none of the main fields.
+  t = performance.now();
+  let visualZone: VisualZoneRead | null = null;
+  if (detector && hints.side !== "back" && mrz?.format !== "TD1") {
+    const bandTop =
+      attempt && mrz
+        ? Math.min(...attempt.bandQuad.map((p) => turnPoint(p, quarterTurns, doc.width, doc.height)[1]))
+        : undefined;
+    visualZone = await readVisualZone(upright, detector, recognizer, {
+      ...(bandTop !== undefined ? { excludeBelow: bandTop } : {}),
+    });
+  }
+  timings.visualZone = performance.now() - t;
   timings.total = performance.now() - started;
   return {
     kind: "ok",
@@ -231,6 +262,7 @@ async function readDocument(
     quadDetected: usedQuad !== null,
     rotation,
     portrait,
+    visualZone,
     quality,
     timings,
   };

@@ -5,6 +5,7 @@
  */
 import type { MrzParseResult } from "../mrz/index.ts";
 import type { Point } from "./raster.ts";
+import type { VisualZoneRead } from "./read-visual-zone.ts";
 
 export interface PixelBox {
   readonly x: number;
@@ -34,6 +35,8 @@ export interface DocumentTimings {
   ocr: number;
   parse: number;
   portrait: number;
+  /** Visual-zone text detection + recognition (0 when not run). */
+  visualZone: number;
   total: number;
 }
 
@@ -61,6 +64,11 @@ export interface DocumentReadOk {
   readonly rotation: 0 | 90 | 180 | 270;
   /** The portrait area (JPEG) and its box in the upright, flattened document image. */
   readonly portrait: { readonly image: Buffer; readonly box: PixelBox } | null;
+  /**
+   * The printed text lines of a passport page (above the MRZ) or a card front, for the cross-check
+   * against the MRZ (`crossCheckFields`); null on a TD1 back or when the reader was built without it.
+   */
+  readonly visualZone: VisualZoneRead | null;
   readonly quality: DocumentQuality;
   readonly timings: DocumentTimings;
 }

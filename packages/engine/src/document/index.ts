@@ -8,6 +8,16 @@ export {
   type DocumentReader,
   type DocumentReaderOptions,
 } from "./create-document-reader.ts";
+export {
+  type CrossCheckedField,
+  crossCheckFields,
+  DECIDING_FIELDS,
+  type FieldCheck,
+  type FieldReference,
+  type FieldStatus,
+  type FieldsCrossCheck,
+  mergeCrossChecks,
+} from "./cross-check-fields.ts";
 export type {
   DocumentQuality,
   DocumentRead,
@@ -28,3 +38,4 @@ export {
   readDocuments,
   recordFromRead,
 } from "./read-documents.ts";
+export { readVisualZone, type VisualZoneLine, type VisualZoneRead } from "./read-visual-zone.ts";

@@ -17,7 +17,7 @@ import type { RgbImage } from "./raster.ts";
 export const REC_HEIGHT = 48;
 
 export interface RecognizedLine {
-  /** Decoded text over `[A-Z0-9<]`. */
+  /** Decoded text over the requested alphabet (`[A-Z0-9<]` by default). */
   readonly text: string;
   /** Per-character probability of the emitted symbol, aligned with `text`. */
   readonly probs: readonly number[];
@@ -32,9 +32,21 @@ export interface MrzAlternative {
   readonly prob: number;
 }
 
+/**
+ * Which symbols the CTC decoder may emit: `mrz` is `[A-Z0-9<]` (filler look-alikes read as `<`);
+ * `latin` is printable ASCII, the dictionary's accented Latin letters and space (the visual zone).
+ */
+export type RecognizerAlphabet = "mrz" | "latin";
+
 export interface MrzRecognizer {
-  /** Recognises each line image (any size; it is scaled to 48 px height here). */
-  recognize(lines: readonly RgbImage[]): Promise<RecognizedLine[]>;
+  /**
+   * Recognises each line image (48 px high). `text` is over the chosen alphabet.
+   * @default alphabet "mrz"
+   */
+  recognize(
+    lines: readonly RgbImage[],
+    options?: { alphabet?: RecognizerAlphabet },
+  ): Promise<RecognizedLine[]>;
   dispose(): Promise<void>;
 }
 
@@ -101,6 +113,16 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
     else return;
     allowed.push(i + 1);
   });
+  // The visual zone: printable ASCII plus the few accented Latin letters the dictionary has.
+  const latinAllowed: number[] = [0];
+  const latinSymbolOf = new Map<number, string>();
+  dictionary.forEach((ch, i) => {
+    const code = ch.length === 1 ? ch.charCodeAt(0) : -1;
+    if (ch === " ") latinSymbolOf.set(i + 1, " ");
+    else if ((code > 0x20 && code < 0x7f) || (code >= 0xc0 && code < 0x250)) latinSymbolOf.set(i + 1, ch);
+    else return;
+    latinAllowed.push(i + 1);
+  });
 
   function toTensor(img: RgbImage, width: number): Float32Array {
     // PaddleOCR feeds BGR scaled to [−1, 1]; padding to the batch width is 0 (mid-grey), as upstream.
@@ -119,7 +141,14 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
     return t;
   }
 
-  function decode(data: Float32Array, offset: number, steps: number, classes: number): RecognizedLine {
+  function decode(
+    data: Float32Array,
+    offset: number,
+    steps: number,
+    classes: number,
+    allowed: readonly number[],
+    symbolOf: ReadonlyMap<number, string>,
+  ): RecognizedLine {
     let text = "";
     const probs: number[] = [];
     const alternatives: (MrzAlternative | null)[] = [];
@@ -167,7 +196,8 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
   }
 
   return {
-    async recognize(lines) {
+    async recognize(lines, options) {
+      const latin = options?.alphabet === "latin";
       const results: RecognizedLine[] = [];
       // One run per line: widths differ and padding a batch to the widest line costs more than it saves.
       for (const img of lines) {
@@ -179,7 +209,16 @@ export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): P
         const o = out[outputName];
         if (!o) throw new AppError("INTERNAL", { detail: "recogniser returned no output" });
         const [, steps = 0, classes = 0] = o.dims;
-        results.push(decode(o.data as Float32Array, 0, steps, classes));
+        results.push(
+          decode(
+            o.data as Float32Array,
+            0,
+            steps,
+            classes,
+            latin ? latinAllowed : allowed,
+            latin ? latinSymbolOf : symbolOf,
+          ),
+        );
         o.dispose();
       }
       return results;

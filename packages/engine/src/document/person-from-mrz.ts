@@ -24,6 +24,8 @@ export interface IdentomatPerson {
   sex?: "M" | "F";
   /** MRZ lines joined with "\n". */
   mrz?: string;
+  /** Identomat's observed `"FIELDS_MISMATCH"`: the printed fields disagree with the MRZ / barcode. */
+  status?: "FIELDS_MISMATCH";
 }
 
 /** ISO YYYY-MM-DD → Identomat's M/D/YYYY. */

@@ -27,8 +27,9 @@ function okRead(lines: string[]): DocumentReadOk {
     quadDetected: false,
     rotation: 0,
     portrait: null,
+    visualZone: null,
     quality: { sharpness: 100, glare: 0, brightness: 0.5 },
-    timings: { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0, total: 0 },
+    timings: { decode: 0, quad: 0, locate: 0, ocr: 0, parse: 0, portrait: 0, visualZone: 0, total: 0 },
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import sharp from "sharp";
 import type { BarcodeReader } from "../barcode/index.ts";
-import type { DocumentReader } from "../document/index.ts";
+import type { DocumentReader, VisualZoneLine } from "../document/index.ts";
 import type { FaceEngine } from "../face/index.ts";
 import { assessPresentation, decodeRgb, type PresentationAssessment } from "../liveness/index.ts";
 import type { MrzParseResult } from "../mrz/index.ts";
@@ -44,6 +44,8 @@ export type CaptureAnalysis =
       portrait: FaceSummary | null;
       /** Card backs: the AAMVA barcode (driver licences, US/Canadian ID cards); null when none decoded. */
       aamva?: AamvaRead | null;
+      /** Printed text lines of a passport page or card front (cross-checked in the decision). */
+      visualZone?: { lines: VisualZoneLine[]; ms: number } | null;
       ms: number;
     }
   | { type: "face"; kind: string; face: FaceSummary; presentation: PresentationAssessment | null; ms: number }
@@ -141,6 +143,10 @@ export async function analyzeCapture(c: Capture, engines: AnalysisEngines): Prom
       mrz: read.kind === "ok" ? read.mrz : read.kind === "unreadable" ? read.partial : null,
       mrzRepaired: read.kind === "ok" && read.mrzRepaired,
       portrait,
+      visualZone:
+        read.kind === "ok" && read.visualZone
+          ? { lines: [...read.visualZone.lines], ms: Math.round(read.timings.visualZone) }
+          : null,
       ms: ms(),
     };
   }

@@ -11,7 +11,16 @@ import {
   decide,
   type FaceOutcome,
 } from "../decision/index.ts";
-import { consensus, documentTypeOf, type IdentomatPerson, personFromMrz } from "../document/index.ts";
+import {
+  consensus,
+  crossCheckFields,
+  documentTypeOf,
+  type FieldReference,
+  type FieldsCrossCheck,
+  type IdentomatPerson,
+  mergeCrossChecks,
+  personFromMrz,
+} from "../document/index.ts";
 import { usDate } from "../document/person-from-mrz.ts";
 import { compareEmbeddings } from "../face/compare-embeddings.ts";
 import {
@@ -56,6 +65,12 @@ export interface VerifyOutput {
   idCardFront: Record<string, string>;
   idCardBack: Record<string, string>;
   faceImages: number;
+  /**
+   * What the visual zone showed per `person` field (`last_name`, `first_name`, `birthday`,
+   * `document_number`, `document_expires`): the person's value where the printed field matched it,
+   * the printed text where it did not (or was doubtful); fields not found are absent.
+   */
+  visual: Record<string, string>;
   decision: Decision;
   /** Every signal behind the decision (no image data, no embeddings). */
   signals: Record<string, unknown>;
@@ -126,6 +141,58 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
       : undefined;
   const portrait = reads.map((r) => r.portrait).find((p) => p?.outcome === "ok");
 
+  // Printed fields (passport page, card front) against the machine-read ones (MRZ, else the AAMVA
+  // barcode of a licence back).
+  const reference: FieldReference | null = accepted
+    ? {
+        ...(accepted.fields.surname ? { surname: accepted.fields.surname } : {}),
+        ...(accepted.fields.givenNames ? { givenNames: accepted.fields.givenNames } : {}),
+        ...(accepted.fields.documentNumber ? { documentNumber: accepted.fields.documentNumber } : {}),
+        ...(accepted.fields.birthDateIso ? { birthDateIso: accepted.fields.birthDateIso } : {}),
+        ...(accepted.fields.expiryDateIso ? { expiryDateIso: accepted.fields.expiryDateIso } : {}),
+      }
+    : licence && licenceOk
+      ? {
+          ...(licence.fields.lastName ? { surname: licence.fields.lastName } : {}),
+          ...(licence.fields.firstName
+            ? {
+                givenNames: [licence.fields.firstName, licence.fields.middleName]
+                  .filter((x): x is string => Boolean(x))
+                  .join(" "),
+              }
+            : {}),
+          ...(licence.fields.documentNumber ? { documentNumber: licence.fields.documentNumber } : {}),
+          ...(licence.fields.birthDate ? { birthDateIso: licence.fields.birthDate } : {}),
+          ...(licence.fields.expiryDate ? { expiryDateIso: licence.fields.expiryDate } : {}),
+        }
+      : null;
+  const fieldsCheck: FieldsCrossCheck | null = reference
+    ? mergeCrossChecks(
+        reads.flatMap((r) =>
+          r.visualZone && r.visualZone.lines.length > 0
+            ? [crossCheckFields(r.visualZone.lines, reference, accepted ? "mrz" : "aamva")]
+            : [],
+        ),
+      )
+    : null;
+  if (fieldsCheck?.mismatch) person.status = "FIELDS_MISMATCH";
+  const visual: Record<string, string> = {};
+  if (fieldsCheck) {
+    const personKey = {
+      surname: "last_name",
+      givenNames: "first_name",
+      birthDate: "birthday",
+      documentNumber: "document_number",
+      expiryDate: "document_expires",
+    } as const;
+    for (const [field, key] of Object.entries(personKey) as [keyof typeof personKey, string][]) {
+      const c = fieldsCheck.fields[field];
+      const current = (person as Record<string, unknown>)[key];
+      if (c.status === "matching" && typeof current === "string") visual[key] = current;
+      else if ((c.status === "mismatching" || c.status === "unsure") && c.printed) visual[key] = c.printed;
+    }
+  }
+
   // The live face: the selfie, else the first liveness frame with a face.
   const firstFrame = active.find((f) => f.embedding !== null);
   const liveEmbedding =
@@ -192,7 +259,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
       mrzValid: accepted ? true : licenceOk ? null : mrzInvalid ? false : null,
       expired: Number.isFinite(expiresAt) && expiresAt < input.now.getTime(),
       ageYears: typeof person.age === "number" ? person.age : null,
-      fieldsMismatch: false,
+      fieldsMismatch: fieldsCheck?.mismatch === true,
       typeAllowed:
         !documentType || input.documentTypes.length === 0 || input.documentTypes.includes(documentType),
       countryAllowed:
@@ -235,6 +302,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
     idCardFront: mrzSide && mrzSide !== "card-back" ? side : {},
     idCardBack: mrzSide === "card-back" ? side : licence && licenceOk ? sideMapFromAamva(licence.fields) : {},
     faceImages: face?.face.outcome === "ok" ? 1 : 0,
+    visual,
     decision,
     signals: {
       documents: reads.map((r) => ({
@@ -255,6 +323,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
           : {}),
       })),
       mrzConsensus: { reason: agreed.reason, agreeing: agreed.agreeing },
+      fields: fieldsCheck,
       face: face ? { outcome: face.face.outcome } : null,
       similarity,
       liveness: input.required.liveness
