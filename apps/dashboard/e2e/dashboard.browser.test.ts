@@ -1,16 +1,19 @@
 /**
  * The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core) against the
  * real app: log in with the keyboard, find a session this test made, open it, approve it and see the
- * result API change; build a configuration, save it and start a preview session in the widget.
+ * result API change; build a configuration, save it and start a preview session in the widget; see a
+ * session's failed callback with its attempt and replay it once the receiver is back.
  * Screenshots land in test-artifacts/dashboard/.
  */
 import fs from "node:fs";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderTd3DataPage } from "@verimat/engine/fixtures";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCallbacks } from "../../server/src/callbacks/index.ts";
 import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
 import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
@@ -81,7 +84,7 @@ beforeAll(async () => {
   if (!findDashboardDir() || !findWidgetDir())
     throw new Error("apps/dashboard/dist or apps/widget/dist is missing: run `node scripts/build.mjs` first");
   fs.mkdirSync(artifacts, { recursive: true });
-  t = await createTestApp();
+  t = await createTestApp({ ALLOW_PRIVATE_CALLBACKS: "1" });
   await t.http.listen({ host: "127.0.0.1", port: 0 });
   base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
   company = await t.company({ name: "Acme Bank" });
@@ -133,6 +136,82 @@ async function logIn(page: Page): Promise<void> {
 }
 
 describe("dashboard in Chromium", () => {
+  it("shows a session's callback attempts and replays the event", async () => {
+    // A receiver that is down (503) until told otherwise.
+    let up = false;
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => (up ? res.writeHead(200).end("thanks") : res.writeHead(503).end("maintenance")));
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const hooks = await t.company({ name: "Hooks Ltd" });
+    await t.services.companies.update(hooks.company_id, {
+      callbackUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+    });
+    await t.services.dashboardUsers.create({
+      companyId: hooks.company_id,
+      email: "ops@hooks.test",
+      role: "operator",
+      password: PASSWORD,
+    });
+    const worker = startCallbacks({
+      callbacks: t.services.callbacks,
+      jobs: t.services.jobs,
+      clock: t.clock,
+      timeoutMs: 2_000,
+      pollMs: 20,
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    try {
+      const begun = await t.http.inject({
+        method: "POST",
+        url: "/external-api/begin/",
+        payload: { company_key: hooks.company_key },
+      });
+      const token = begun.json() as string;
+      const [event] = await t.services.callbacks.listEvents(hooks.company_id, { sessionId: token });
+      if (!event) throw new Error("no callback event");
+      // The first attempt fails; the manual clock holds the retry back.
+      await expect.poll(async () => (await t.services.callbacks.getEvent(event.event_id))?.attempts).toBe(1);
+
+      await page.goto(`${base}/dashboard/`);
+      await page.waitForSelector("[data-page=login]");
+      await page.fill("input[name=email]", "ops@hooks.test");
+      await page.fill("input[name=password]", PASSWORD);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("[data-stat=total]");
+      await page.goto(`${base}/dashboard/#/sessions/${token}`);
+      const item = `[data-section=callbacks] [data-event="${event.event_id}"]`;
+      await page.waitForSelector(`${item}[data-callback-status=pending]`);
+      expect(await page.textContent(`${item} tr[data-attempt="1"]`)).toContain("HTTP 503");
+      expect(await page.textContent(`${item} tr[data-attempt="1"]`)).toContain("maintenance");
+      expect(await page.textContent(`${item} .callback-head`)).toContain("next attempt");
+      await shot(page, "10-session-callbacks");
+
+      up = true;
+      await page.click(`${item} [data-action=replay]`);
+      await page.waitForSelector(".notice:has-text('queued again')");
+      await expect
+        .poll(async () => (await t.services.callbacks.getEvent(event.event_id))?.status)
+        .toBe("delivered");
+      // The company's history page shows it delivered, with both attempts.
+      await page.click("nav >> text=Callbacks");
+      await page.waitForSelector(`[data-event="${event.event_id}"][data-callback-status=delivered]`);
+      expect(await page.locator(`[data-event="${event.event_id}"] tr[data-attempt]`).count()).toBe(2);
+      await shot(page, "11-callbacks-page");
+    } catch (err) {
+      await shot(page, "failed-callbacks");
+      throw err;
+    } finally {
+      await context.close();
+      await worker.stop();
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  }, 60_000);
+
   it("logs in, finds the session, approves it, and the result API follows", async () => {
     const token = await reviewCase();
     const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });

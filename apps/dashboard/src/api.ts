@@ -226,7 +226,42 @@ export const api = {
     }),
   setUserDisabled: (id: string, disabled: boolean) =>
     call<{ ok: true }>("POST", `users/${encodeURIComponent(id)}/disable`, { disabled }),
+  callbacks: (query: URLSearchParams) => call<CallbackPage>("GET", `callbacks?${query.toString()}`),
+  sessionCallbacks: (token: string) =>
+    call<{ items: CallbackEvent[] }>("GET", `sessions/${encodeURIComponent(token)}/callbacks`),
+  replayCallback: (eventId: string) =>
+    call<{ event_id: string; status: string }>("POST", `callbacks/${encodeURIComponent(eventId)}/replay`, {}),
 };
+
+/** One callback event with its delivery attempts (apps/server/src/dashboard/callback-routes.ts). */
+export interface CallbackEvent {
+  event_id: string;
+  session_id: string | null;
+  type: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  next_attempt_at: string | null;
+  body_sealed: boolean;
+  attempts_history: {
+    attempt: number;
+    url: string;
+    status_code: number | null;
+    ok: boolean;
+    latency_ms: number;
+    error: string | null;
+    response_excerpt: string;
+    at: string;
+  }[];
+}
+
+export interface CallbackPage {
+  items: CallbackEvent[];
+  counts: { pending: number; delivered: number; failed: number };
+}
 
 /** `GET /dashboard/api/sessions/:token/steps` (apps/server/src/dashboard/steps-routes.ts). */
 export interface SessionSteps {

@@ -1,12 +1,13 @@
 /**
  * The dashboard shell: login, the navigation, and a hash router (#/overview, #/sessions,
- * #/sessions/<token>, #/configurations, #/configurations/<id>, #/settings). Each page renders into
+ * #/sessions/<token>, #/configurations, #/configurations/<id>, #/callbacks, #/settings). Each page renders into
  * <main> and its heading takes the focus, so keyboard and screen-reader users follow the change.
  * @module
  */
 import "./style.css";
 import { ApiError, api, errorText, type Me, setCsrf } from "./api.ts";
 import { field, h } from "./h.ts";
+import { renderCallbacks } from "./pages/callbacks.ts";
 import { renderConfigEditor, renderConfigurations } from "./pages/configurations.ts";
 import { renderOverview } from "./pages/overview.ts";
 import { renderSessionDetail } from "./pages/session-detail.ts";
@@ -78,6 +79,7 @@ const NAV: { hash: string; label: string; admin?: boolean }[] = [
   { hash: "#/sessions", label: "Sessions" },
   { hash: "#/video-calls", label: "Video calls" },
   { hash: "#/configurations", label: "Configurations" },
+  { hash: "#/callbacks", label: "Callbacks" },
   { hash: "#/settings", label: "Settings", admin: true },
 ];
 
@@ -192,9 +194,11 @@ function renderRoute(): void {
             ? renderConfigurations(ctx)
             : parts[0] === "settings"
               ? renderSettings(ctx)
-              : parts[0] === "video-calls"
-                ? renderVideoCalls(ctx)
-                : renderOverview(ctx);
+              : parts[0] === "callbacks"
+                ? renderCallbacks(ctx)
+                : parts[0] === "video-calls"
+                  ? renderVideoCalls(ctx)
+                  : renderOverview(ctx);
   void done(page);
 }
 

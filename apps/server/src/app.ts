@@ -11,6 +11,7 @@ import { createEncryptedMediaStore, type MediaStore } from "@verimat/media";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type CallbackService, createCallbackService } from "./callbacks/index.ts";
 import type { Config } from "./config.ts";
+import { dashboardCallbackRoutes } from "./dashboard/callback-routes.ts";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { sealedFindingsWriter } from "./dashboard/sealed-findings.ts";
 import { createSessionReviewService } from "./dashboard/session-review-service.ts";
@@ -219,6 +220,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     kyb.settle(s.parentSessionId).catch((err: unknown) => http.log.error({ err }, "KYB settle failed"));
   });
   await http.register(dashboardStepsRoutes, { users: dashboardUsers, companies, sessions, steps, kyb, clock });
+  await http.register(dashboardCallbackRoutes, {
+    users: dashboardUsers,
+    companies,
+    sessions,
+    callbacks,
+    dashboard: dashboardRepo,
+    clock,
+  });
   await http.register(widgetStepsApiRoutes, {
     sessions,
     steps,

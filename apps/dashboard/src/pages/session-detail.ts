@@ -1,6 +1,7 @@
 import { api, errorText, mediaUrl, type SessionDetail } from "../api.ts";
 import { field, formatDate, h, statusBadge } from "../h.ts";
 import type { PageContext } from "../main.ts";
+import { callbacksSection } from "./callbacks.ts";
 import { stepsSection } from "./session-steps.ts";
 
 const LABELS: Record<string, string> = {
@@ -331,5 +332,6 @@ export async function renderSessionDetail(ctx: PageContext, token: string): Prom
             ),
       ),
     ),
+    callbacksSection(ctx, token),
   );
 }
