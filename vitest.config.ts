@@ -1,6 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The SDKs export their build (dist/); tests read their source, as tsc does ("verimat-source").
+  resolve: {
+    alias: {
+      "@verimat/sdk": fileURLToPath(new URL("./sdk/node/src/index.ts", import.meta.url)),
+      "@verimat/web": fileURLToPath(new URL("./sdk/web/src/index.ts", import.meta.url)),
+    },
+  },
   test: {
     include: [
       "apps/*/src/**/*.test.ts",

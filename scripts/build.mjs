@@ -41,6 +41,9 @@ await build({
   plugins: [externalizeDeps],
 });
 
+// The SDKs (@verimat/sdk, @verimat/web): ES modules and declarations in sdk/*/dist.
+await import("./build-sdks.mjs");
+
 // The widget: a static bundle served by the server at / and /widget-assets/ (apps/widget/dist).
 // Hashed file names let the server cache them for a year; no inline script, for a strict CSP.
 const { build: viteBuild } = await import("vite");

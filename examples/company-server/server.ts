@@ -73,6 +73,8 @@ export function createExampleServer(opts: ExampleOptions): ExampleServer {
     write: false,
     platform: "browser",
     target: "es2020",
+    // In this repository @verimat/web resolves to its source (a company uses the published build).
+    conditions: ["verimat-source"],
   }).then((r) => r.outputFiles[0]?.text ?? "");
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
