@@ -195,7 +195,7 @@ describe("video call: widget ↔ dashboard", () => {
     expect(still.rawPayload.length).toBeGreaterThan(1_000);
   }, 120_000);
 
-  it("nobody answers: the widget says so and offers to retry; an operator who leaves is noticed", async () => {
+  it("nobody answers: the widget says so and offers to retry; an operator or a person who leaves is noticed", async () => {
     const begin = await t.http.inject({
       method: "POST",
       url: "/external-api/begin/",
@@ -246,6 +246,22 @@ describe("video call: widget ↔ dashboard", () => {
           [...document.querySelectorAll("video")].every((v) => v.srcObject === null),
         ),
       ).toBe(true);
+
+      // The person joins again and closes the page during the call: the operator's side learns it.
+      await person.click("[data-action=retry-call]");
+      await person.waitForSelector("[data-screen=video-call-waiting]");
+      const again = (await t.services.videoCalls.queue(operator)).waiting.find(
+        (c) => c.session_token === token,
+      );
+      await t.services.videoCalls.accept(operator, again?.call_id ?? "");
+      await person.waitForSelector("[data-screen=video-call-live]");
+      await person.close({ runBeforeUnload: true });
+      let seen: { call: { status: string; end_reason: string | null } } | null = null;
+      for (let i = 0; i < 50 && seen?.call.status !== "ended"; i++) {
+        seen = await t.services.videoCalls.operatorPoll(operator, again?.call_id ?? "", 0, 0, () => false);
+        if (seen.call.status !== "ended") await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(seen?.call).toMatchObject({ status: "ended", end_reason: "person_left" });
     } finally {
       await context.close();
     }

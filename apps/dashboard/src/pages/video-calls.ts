@@ -249,6 +249,17 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
     state.textContent =
       pc.connectionState === "connected" ? "Connected" : `Connection: ${pc.connectionState}`;
   });
+  // Rejoining a live call (after a reload): the person's earlier messages answered an earlier offer.
+  if (queued.status === "active") {
+    for (let page = 0; page < 5; page++) {
+      const earlier = await callApi<{ signals: Signal[] }>(
+        "GET",
+        `video-calls/${id}/poll?after=${after}&wait=0`,
+      ).catch(() => ({ signals: [] as Signal[] }));
+      after = earlier.signals.reduce((m, s) => Math.max(m, s.seq), after);
+      if (earlier.signals.length < 200) break;
+    }
+  }
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   send("offer", { type: "offer", sdp: offer.sdp ?? "" });

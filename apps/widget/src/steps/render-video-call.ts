@@ -283,6 +283,14 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
   }
 
   async function handle(s: Signal): Promise<void> {
+    // A new offer on a connection that already has one: the operator rejoined from a new page, with
+    // new keys; start a fresh connection for it.
+    if (s.kind === "offer" && pc?.remoteDescription) {
+      pc.close();
+      pc = null;
+      pendingIce = [];
+      remote.srcObject = null;
+    }
     const c = peer();
     if (s.kind === "offer") {
       await c.setRemoteDescription(s.data as RTCSessionDescriptionInit);
@@ -361,8 +369,16 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
       if (s.currentStep > o.step) {
         stopped = true;
         o.onDone(s.currentStep);
-      } else if (s.call && s.call.status !== "ended") void start();
-      else intro();
+      } else if (s.call?.status === "waiting") {
+        // Back into the same place in the queue.
+        void start();
+      } else if (s.call?.status === "active") {
+        // A live call from before a reload cannot be resumed: end it; the person may join again.
+        void api
+          .leave(s.call.call_id)
+          .catch(() => undefined)
+          .then(intro);
+      } else intro();
     },
     (err: unknown) => fail(err),
   );
