@@ -458,6 +458,26 @@ describe.each(databases)("video-call step on $name", (database) => {
       await app.close();
     });
 
+    it("waiting in the queue keeps the session from idling out", async () => {
+      const token = await session([{ type: "video-call", wait_minutes: 60 }]);
+      // Opened, as the widget page does.
+      expect((await widget(token, "GET", "/api/widget/session")).status).toBe(200);
+      const id = (
+        (await widget(token, "POST", "/api/widget/video-call/join")).json.call as { call_id: string }
+      ).call_id;
+      // 40 minutes in the queue, polling as the widget does (SESSION_IDLE_MINUTES is 30).
+      for (let minute = 0; minute < 40; minute++) {
+        t.clock.advance(30_000);
+        const p = await widget(token, "GET", `/api/widget/video-call/${id}/poll?wait=0`);
+        expect(p.status, JSON.stringify(p.json)).toBe(200);
+        t.clock.advance(30_000);
+        await widget(token, "GET", `/api/widget/video-call/${id}/poll?wait=0`);
+      }
+      const p = await widget(token, "GET", `/api/widget/video-call/${id}/poll?wait=0`);
+      expect(p.json.call).toMatchObject({ status: "waiting" });
+      await widget(token, "POST", `/api/widget/video-call/${id}/leave`);
+    });
+
     it("a long-poll answers as soon as the other side signals", async () => {
       const token = await session();
       const id = (
