@@ -10,9 +10,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
-# npm ci runs `prepare` (scripts/build.mjs: server bundle + widget build); then drop dev dependencies.
+# `npm ci` installs every workspace with its dev dependencies (esbuild, vite: the build needs them) and
+# runs `prepare` = scripts/build.mjs (server bundle, widget, dashboard, SDKs); install scripts build
+# the native modules (.npmrc skips onnxruntime-node's GPU download). Then `npm prune --omit=dev` drops
+# the dev dependencies of the root and of every workspace (they are hoisted to the root). The bundle
+# keeps every npm package external, and they are all production dependencies of a workspace.
 RUN npm ci --no-audit --no-fund \
- && node scripts/build.mjs \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

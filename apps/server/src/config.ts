@@ -116,6 +116,9 @@ const ZEnv = z.object({
   VIDEO_CALL_STILL_LIMIT_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(5_242_880),
 });
 
+/** Every environment variable the configuration reads (README's table, compose.yaml, tests). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(ZEnv.shape));
+
 const ZIceServer = z.object({
   urls: z.union([
     z.string().regex(/^(stuns?|turns?):/),
