@@ -11,7 +11,7 @@
  * addresses; a beneficiary's name in the parent's reject reason), an operator's comment and
  * correction (result_comment, timeline, audit log) and the callback bodies carrying contacts and
  * codes — none of it readable at rest, all of it found by the dashboard search (blind index), and a
- * KYB session's delete takes its beneficiaries' sessions with it.
+ * KYB session's delete and the retention sweep take its beneficiaries' sessions with it.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -663,6 +663,34 @@ describe.each(targets)("encryption at rest on $name", (target) => {
 
   it("the retention sweep deletes sessions past their company's retention, and only those", async () => {
     const old = await decidedSession();
+    // A KYB session with one beneficiary (no callback or SMTP here: the link is recorded as not sent).
+    const kybBegin = await t.http.inject({
+      method: "POST",
+      url: "/external-api/begin/",
+      payload: {
+        company_key: company.company_key,
+        flags: { skip_document: true, skip_face: true, skip_agreement: true },
+        steps: [{ type: "beneficiaries", flags: { min: 1 } }],
+      },
+    });
+    const kybParent = JSON.parse(kybBegin.body) as string;
+    const listed = await t.http.inject({
+      method: "POST",
+      url: "/api/widget/steps/beneficiaries",
+      headers: { "x-session-token": kybParent },
+      payload: {
+        beneficiaries: [
+          { first_name: "Retained", last_name: "Owner", roles: ["owner"], share: 100, email: "o@x.test" },
+        ],
+      },
+    });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const kybChildren = await t.database.db
+      .selectFrom("sessions")
+      .select("token")
+      .where("parent_session_id", "=", kybParent)
+      .execute();
+    expect(kybChildren).toHaveLength(1);
     const otherCompany = await t.company();
     await t.services.companies.update(company.company_id, { retentionDays: 1 });
     t.clock.advance(36 * 3_600_000);
@@ -676,6 +704,8 @@ describe.each(targets)("encryption at rest on $name", (target) => {
     const purged = await t.services.sessions.purgeExpiredRetention();
     expect(purged).toBeGreaterThanOrEqual(1);
     await expectGone(old);
+    await expectGone(kybParent);
+    for (const c of kybChildren) await expectGone(c.token);
     expect((await result(recent)).json().name).toBe("ERIKA MUSTERMANN");
     const stillThere = await t.database.db
       .selectFrom("sessions")
