@@ -132,7 +132,9 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
         userEmail: o.email,
         sessionToken,
         action: "video_call.end",
-        data: { call_id: request.params.id, outcome: record.outcome, note: record.note },
+        // Not the note: free text about the person, kept only in the session's sealed findings (the
+        // audit log is in clear, and this entry is written inside the call's transaction).
+        data: { call_id: request.params.id, outcome: record.outcome, has_note: record.note !== "" },
         createdAt: deps.clock.now(),
       });
     });
