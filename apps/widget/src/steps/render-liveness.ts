@@ -49,6 +49,17 @@ const TRACKER_WAIT_MS = 8000;
 /** How long a done prompt shows its tick before the next one. */
 const DONE_SHOW_MS = 500;
 const MIN_ACTIVE_MS = 2000;
+/**
+ * The tracker runs on the page's only thread, so a detection holds the frame clock for as long as it
+ * takes, and the server rejects a clip with a gap over 600 ms between frames. A device whose detections
+ * take longer than this gets the prompts on a timer instead: before the flash when a timed detection
+ * (after a warm-up one) is far too slow, or at the first slow one while the prompts run. WebKitGTK on a
+ * loaded test machine took 0.3–8 s per detection; phones vary as much.
+ */
+const SLOW_MEASURE_MS = 450;
+const SLOW_PROBE_MS = 900;
+/** A recorder that never reports "stop" (WebKitGTK's waits ~2 s for its encoder) must not hold the flow. */
+const RECORDER_STOP_WAIT_MS = 3000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -153,24 +164,23 @@ function startRecording(video: HTMLVideoElement): { stop: () => Promise<Blob | n
   }
   const chunks: Blob[] = [];
   recorder.addEventListener("dataavailable", (e) => {
+    // WebKitGTK with GStreamer 1.22 says yes to video/mp4 and then delivers only empty chunks.
     if (e.data.size > 0) chunks.push(e.data);
   });
+  // The container without codec parameters (Safari reports e.g. "video/mp4; codecs=avc1.4d002a").
+  const type = mimeType.split(";")[0] ?? mimeType;
+  const clip = (): Blob | null => (chunks.length > 0 ? new Blob(chunks, { type }) : null);
   return {
     stop: () =>
       new Promise((resolve) => {
-        if (recorder.state === "inactive") {
+        const finish = (): void => {
+          clearTimeout(timer);
           copy.stop();
-          resolve(chunks.length > 0 ? new Blob(chunks, { type: mimeType }) : null);
-          return;
-        }
-        recorder.addEventListener(
-          "stop",
-          () => {
-            copy.stop();
-            resolve(chunks.length > 0 ? new Blob(chunks, { type: mimeType.split(";")[0] }) : null);
-          },
-          { once: true },
-        );
+          resolve(clip());
+        };
+        const timer = setTimeout(finish, recorder.state === "inactive" ? 0 : RECORDER_STOP_WAIT_MS);
+        if (recorder.state === "inactive") return;
+        recorder.addEventListener("stop", finish, { once: true });
         recorder.stop();
       }),
   };
@@ -252,6 +262,21 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     );
   }
 
+  /**
+   * Warms the tracker up on the live camera (a first detection is several times slower than the next)
+   * and times a second one: null when it failed, or would stall the frame clock on this device.
+   */
+  async function usableTracker(tracker: FaceTracker, video: HTMLVideoElement): Promise<FaceTracker | null> {
+    try {
+      await tracker.measure(video);
+      const started = performance.now();
+      await tracker.measure(video);
+      return performance.now() - started <= SLOW_PROBE_MS ? tracker : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Captures frames every FRAME_INTERVAL_MS while `running(elapsed)`, timestamped from the phase start. */
   async function phase(
     name: "flash" | "active",
@@ -286,7 +311,7 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
       return;
     }
     // Usually ready: it has loaded since the consent screen. Never wait long for guidance.
-    const tracker = await Promise.race([o.tracker(), sleep(TRACKER_WAIT_MS).then(() => null)]);
+    const loaded = await Promise.race([o.tracker(), sleep(TRACKER_WAIT_MS).then(() => null)]);
     const video = h("video", { autoplay: true, muted: true, playsinline: true, class: "feed mirror" });
     const instruction = h("p", { class: "instruction", role: "status" }, t("cameraStarting"));
     overlay = h(
@@ -307,10 +332,12 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     }
     camera = opened.camera;
     const layer = overlay;
+    let tracker = loaded ? await usableTracker(loaded, video) : null;
+    if (disposed || !camera) return;
     const queue = createUploadQueue(o.sendFrame);
     const recording = startRecording(video);
     instruction.textContent = t("livenessHoldStill");
-    layer.dataset.tracking = tracker ? "on" : "off";
+    layer.dataset.tracking = tracker ? "on" : loaded ? "slow" : "off";
     await phase(
       "flash",
       (ms) => ms < challenge.flash.totalMs,
@@ -325,15 +352,23 @@ export function renderLiveness(root: HTMLElement, o: LivenessOptions): () => voi
     layer.style.backgroundColor = "";
     // Each prompt stays until the tracker sees it done (plus a moment to show the tick), or until its
     // share of the server's window has passed; without a tracker, for a fixed time.
-    const maxPerPrompt = tracker ? challenge.windowMs.perPrompt - 1000 : promptShowMs(challenge);
+    let maxPerPrompt = tracker ? challenge.windowMs.perPrompt - 1000 : promptShowMs(challenge);
     let index = 0;
     let promptStart = 0;
     let doneAt: number | null = null;
     let now = 0;
     const tracking = (async () => {
       while (tracker && !disposed && camera && index < challenge.prompts.length) {
+        const started = performance.now();
         const m = await tracker.measure(video).catch(() => null);
         if (m) layer.dataset.measured = String(Number(layer.dataset.measured ?? 0) + 1);
+        if (performance.now() - started > SLOW_MEASURE_MS) {
+          // Too slow here: the rest of the prompts run on the timer, and the frames keep their pace.
+          tracker = null;
+          layer.dataset.tracking = "slow";
+          maxPerPrompt = promptShowMs(challenge);
+          break;
+        }
         const prompt = challenge.prompts[index];
         if (m && prompt && doneAt === null && promptDone(prompt, m)) doneAt = now;
         // Detection blocks the page for ~100 ms: leave the frame clock room, the server needs ~8 fps.
