@@ -80,6 +80,8 @@ const ZEnv = z.object({
   CALLBACK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
   /** Callback deliveries in flight at once per worker process. */
   CALLBACK_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
+  /** Role all: callback delivery starts per second while the API serves requests (0: no limit). */
+  CALLBACK_BUSY_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Hours a dashboard login lasts. */
   DASHBOARD_LOGIN_HOURS: z.coerce.number().min(0.1).max(720).default(12),
   /** Wrong dashboard passwords in a row that lock the account… */
@@ -177,6 +179,7 @@ export interface Config {
   allowPrivateCallbacks: boolean;
   callbackTimeoutMs: number;
   callbackConcurrency: number;
+  callbackBusyPerSecond: number;
   dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
   /** undefined: one per CPU. */
   verifyThreads: number | undefined;
@@ -248,6 +251,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
     callbackTimeoutMs: Math.round(e.CALLBACK_TIMEOUT_SECONDS * 1_000),
     callbackConcurrency: e.CALLBACK_CONCURRENCY,
+    callbackBusyPerSecond: e.CALLBACK_BUSY_PER_SECOND,
     dashboard: {
       loginTtlMs: Math.round(e.DASHBOARD_LOGIN_HOURS * 3_600_000),
       maxFailedLogins: e.DASHBOARD_MAX_FAILED_LOGINS,

@@ -79,7 +79,14 @@ export async function runProcess(role: ProcessRole): Promise<void> {
           concurrency: config.callbackConcurrency,
           timeoutMs: config.callbackTimeoutMs,
           // Sharing the process with the API: deliveries slow down while it serves requests.
-          ...(role === "all" ? { shareLoop: { api: trackApiActivity(app.http.server) } } : {}),
+          ...(role === "all" && config.callbackBusyPerSecond > 0
+            ? {
+                shareLoop: {
+                  api: trackApiActivity(app.http.server),
+                  busyPerSecond: config.callbackBusyPerSecond,
+                },
+              }
+            : {}),
           log,
         });
 
