@@ -8,6 +8,12 @@ need=()
 dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
 # Debian's Firefox ESR runs the widget's Firefox tests (WebDriver BiDi through playwright-core).
 dpkg -s firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
+# Debian's WebKitGTK runs the widget's WebKit test (the engine of Safari): WebKitWebDriver and its
+# MiniBrowser (libwebkit2gtk-4.1-0, with the GStreamer plugins it recommends), on a virtual X display.
+dpkg -s webkit2gtk-driver >/dev/null 2>&1 || need+=(webkit2gtk-driver)
+dpkg -s xvfb >/dev/null 2>&1 || need+=(xvfb)
+# openssl makes the self-signed certificate of the logo server in the widget's logo test.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # (further system packages are added here as they arrive)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
