@@ -238,6 +238,20 @@ export interface VideoCallsTable {
   ended_at: number | null;
   /** passed, failed, timeout, person_left, operator_left, closed. */
   end_reason: string | null;
+  /** The call's recording (media id; migration 0013), null before its first chunk. */
+  recording_media_id: string | null;
+  /** 1 when the step records the call (its `record` option, default true), else 0 (migration 0013). */
+  record: Generated<number>;
+}
+
+/** The parts of a media item stored chunk by chunk (migration 0013), in order from seq 1. */
+export interface MediaPartsTable {
+  media_id: string;
+  seq: number;
+  storage_key: string;
+  size: number;
+  sha256: string;
+  created_at: number;
 }
 
 /** Signalling messages of a live call, in order per sender (`seq`); deleted when the call ends. */
@@ -268,6 +282,7 @@ export interface Database {
   configurations: ConfigurationsTable;
   sessions: SessionsTable;
   media: MediaTable;
+  media_parts: MediaPartsTable;
   session_events: SessionEventsTable;
   dashboard_users: DashboardUsersTable;
   dashboard_logins: DashboardLoginsTable;

@@ -52,8 +52,8 @@ const JSON_STEPS: Record<string, { start: Record<string, unknown>; hint: string 
   language: { start: { languages: ["en", "ka", "ru"] }, hint: "languages" },
   geolocation: { start: {}, hint: "required (true: the position cannot be refused)" },
   "video-call": {
-    start: { wait_minutes: 5 },
-    hint: "wait_minutes (1–120: how long the person waits for an operator; absent: the server's VIDEO_CALL_WAIT_MINUTES)",
+    start: { wait_minutes: 5, record: true },
+    hint: "wait_minutes (1–120: how long the person waits for an operator; absent: the server's VIDEO_CALL_WAIT_MINUTES), record (true by default: the operator's dashboard records the call as the session's video-call-recording; the person is told)",
   },
 };
 const DOC_TYPES = ["passport", "id", "driver_license", "residence_license"];

@@ -20,6 +20,9 @@ import type { Operator, VideoCallService } from "../steps/video-call-service.ts"
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
 import type { UserService } from "./user-service.ts";
 
+/** The EBML header every WebM (Matroska) file starts with. */
+const WEBM_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+
 /** Roles that answer video calls (Identomat: operators, and administrators who can do everything). */
 export const CALL_ROLES: readonly DashboardRole[] = ["admin", "operator"];
 
@@ -31,6 +34,8 @@ export interface DashboardVideoCallDeps {
   calls: VideoCallService;
   stillLimitBytes: number;
   sessionMediaLimitBytes?: number;
+  /** Largest recording chunk (default 16 MiB: 5 s of video is well under 2 MiB). */
+  recordingChunkLimitBytes?: number;
   /** Roles allowed to take calls (default CALL_ROLES). */
   roles?: readonly string[];
 }
@@ -115,6 +120,69 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
       .code(201)
       .send({ media_id: rec.id, kind: rec.kind, size: rec.size, content_type: rec.contentType });
   });
+
+  /**
+   * One chunk of the call's recording, as the operator's MediaRecorder produced it (multipart `file`;
+   * `seq` from 1 in the query, each the next one). The first chunk must be WebM (EBML header, sniffed);
+   * later ones continue it. Streamed into the session's `video-call-recording` (encrypted, one object
+   * per chunk), within the chunk limit and the session's media limit; a refused chunk stores nothing.
+   */
+  app.post<{ Params: { id: string }; Querystring: { seq?: string } }>(
+    "/dashboard/api/video-calls/:id/recording",
+    async (request, reply) => {
+      const o = op(request);
+      const seq = Number(request.query.seq);
+      if (!Number.isInteger(seq) || seq < 1 || seq > 100_000)
+        throw new AppError("PARAM_INVALID", { message: "seq must be a whole number ≥ 1" });
+      const { call, session } = await calls.recordingTarget(o, request.params.id);
+      if ((call.recording_media_id === null) !== (seq === 1))
+        throw new AppError("MEDIA_CHUNK_OUT_OF_ORDER", {
+          message: call.recording_media_id === null ? "expected chunk 1" : "the recording has begun",
+        });
+      const limit = deps.recordingChunkLimitBytes ?? 16 * 1024 * 1024;
+      const room = mediaRoom(deps.sessionMediaLimitBytes, await sessions.listMedia(session));
+      if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
+      if (!request.isMultipart())
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the chunk as multipart/form-data" });
+      const file = await request.file({ limits: { fileSize: limit, files: 1 } });
+      if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+      async function* checked(): AsyncGenerator<Buffer> {
+        let received = 0;
+        let head: Buffer | null = seq === 1 ? Buffer.alloc(0) : null;
+        for await (const chunk of file?.file ?? []) {
+          const buf = chunk as Buffer;
+          received += buf.length;
+          if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
+          if (head !== null) {
+            head = Buffer.concat([head, buf]);
+            if (head.length < 4) continue;
+            if (!head.subarray(0, 4).equals(WEBM_MAGIC))
+              throw new AppError("MEDIA_TYPE_INVALID", { message: "the recording must be WebM" });
+            yield head;
+            head = null;
+            continue;
+          }
+          yield buf;
+        }
+        if (file?.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
+        if (head !== null || received === 0)
+          throw new AppError("MEDIA_TYPE_INVALID", { message: "an empty or cut recording chunk" });
+      }
+      const rec = await sessions.appendMediaChunk(
+        session,
+        "video-call-recording",
+        call.recording_media_id,
+        seq,
+        checked(),
+        () => "video/webm",
+      );
+      if (seq === 1) {
+        await calls.noteRecording(call, session, rec.id);
+        await audit(o, "video_call.recording", session.token, { call_id: call.id, media_id: rec.id });
+      }
+      return reply.code(201).send({ media_id: rec.id, seq, size: rec.size });
+    },
+  );
 
   app.post<{ Params: { id: string } }>("/dashboard/api/video-calls/:id/leave", async (request) => {
     const o = op(request);

@@ -68,7 +68,16 @@ export const widgetVideoCallRoutes: FastifyPluginAsync<WidgetVideoCallDeps> = as
     calls.personSignal(await load(request), request.params.id, request.body),
   );
 
-  app.post<{ Params: { id: string } }>("/api/widget/video-call/:id/leave", async (request) => ({
-    call: await calls.personLeave(await load(request), request.params.id),
-  }));
+  /** `{ "maybe_reload": true }`: the page is going away (perhaps a reload); see personLeave. */
+  app.post<{ Params: { id: string } }>("/api/widget/video-call/:id/leave", async (request) => {
+    const b = (request.body ?? {}) as Record<string, unknown>;
+    return {
+      call: await calls.personLeave(await load(request), request.params.id, b.maybe_reload === true),
+    };
+  });
+
+  /** A reloaded page back in its live call: `{ call, after }` (skip the operator's signals ≤ after). */
+  app.post<{ Params: { id: string } }>("/api/widget/video-call/:id/rejoin", async (request) =>
+    calls.personRejoin(await load(request), request.params.id),
+  );
 };

@@ -40,6 +40,7 @@ import type { LivenessChallenge } from "@verimat/engine";
 import type { MediaStore } from "@verimat/media";
 import { type Kysely, sql } from "kysely";
 import { createBeginPlans } from "./begin-plans.ts";
+import { createMediaParts, PARTED_MEDIA_KINDS } from "./media-parts.ts";
 import type { Vault } from "./vault.ts";
 
 export interface BeginInput {
@@ -64,6 +65,8 @@ export const MEDIA_KINDS = [
   "company-document",
   // Stills an operator captured during a video call.
   "video-call-still",
+  // The call as the operator's dashboard recorded it (WebM), stored chunk by chunk (media-parts.ts).
+  "video-call-recording",
 ] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
@@ -118,6 +121,9 @@ export function createSessionService(deps: SessionServiceDeps) {
     if (e) await sink.dispatch([e]);
   };
   const repos = createRepositories(db);
+  const parts = createMediaParts({ db, media, clock });
+  const readMediaBytes = (m: MediaRecord): Promise<Buffer | null> =>
+    PARTED_MEDIA_KINDS.includes(m.kind) ? parts.read(m) : media.get(m.storageKey);
   const keyRepo = createKeyRepository(db);
   /** A stored record with its sealed fields opened: what every caller outside this module sees. */
   const reveal = (s: SessionRecord) => vault.openSession(s);
@@ -504,6 +510,30 @@ export function createSessionService(deps: SessionServiceDeps) {
       return storeMedia(s, kind, Readable.from(body), contentType);
     },
 
+    /**
+     * Appends one chunk to a media item stored chunk by chunk (a call recording; `mediaId` null for the
+     * first chunk, which creates it). See media-parts.ts: order checked, nothing half-stored.
+     */
+    appendMediaChunk(
+      s: SessionRecord,
+      kind: MediaKind,
+      mediaId: string | null,
+      seq: number,
+      body: AsyncIterable<Buffer>,
+      contentType: () => string,
+    ): Promise<MediaRecord> {
+      return parts.append({
+        prefix: mediaPrefix(s),
+        sessionToken: s.token,
+        companyId: s.companyId,
+        kind,
+        mediaId,
+        seq,
+        body,
+        contentType,
+      });
+    },
+
     async listMedia(s: SessionRecord): Promise<MediaRecord[]> {
       return repos.media.listBySession(s.token);
     },
@@ -606,7 +636,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     /** The bytes of one indexed media item (null if the object is gone). */
-    readMedia: (m: MediaRecord) => media.get(m.storageKey),
+    readMedia: readMediaBytes,
 
     async getMedia(
       s: SessionRecord,
@@ -614,7 +644,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     ): Promise<{ record: MediaRecord; bytes: Buffer } | null> {
       const rec = await repos.media.findLatest(s.token, kind);
       if (!rec) return null;
-      const bytes = await media.get(rec.storageKey);
+      const bytes = await readMediaBytes(rec);
       return bytes ? { record: rec, bytes } : null;
     },
 

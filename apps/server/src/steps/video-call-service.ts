@@ -71,7 +71,14 @@ export interface CallView {
   ended_at: string | null;
   end_reason: string | null;
   ice_servers: readonly IceServer[];
+  /** The operator's dashboard records the call (the step's `record` option); the person is told. */
+  record: boolean;
 }
+
+/** How long after a call ended its operator may still send the recording's last chunk. */
+export const RECORDING_TAIL_MS = 60_000;
+/** A page hidden during a call (maybe a reload) has this long to come back before it counts as gone. */
+export const RELOAD_GRACE_MS = 10_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -147,6 +154,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
       ended_at: iso(call.ended_at),
       end_reason: call.end_reason,
       ice_servers: deps.iceServers,
+      record: call.record !== 0,
     };
   }
 
@@ -165,7 +173,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
   }
 
   /** The current step, which must be a video call, of a session still taking input. */
-  function currentCallStep(s: SessionRecord): { index: number; waitMs: number } {
+  function currentCallStep(s: SessionRecord): { index: number; waitMs: number; record: boolean } {
     if (s.status !== "in_progress" || s.submittedAt !== null) throw new AppError("SESSION_CLOSED");
     const raw = s.effectiveSteps[s.currentStep];
     if (raw?.type !== "video-call")
@@ -174,6 +182,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
     return {
       index: s.currentStep,
       waitMs: spec.waitMinutes === null ? deps.waitMs : Math.round(spec.waitMinutes * 60_000),
+      record: spec.record,
     };
   }
 
@@ -238,6 +247,26 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
 
   async function addSignal(call: CallRow, side: Side, input: unknown): Promise<{ seq: number }> {
     const { kind, data } = parseVideoCallSignal(input);
+    return insertSignal(call, side, kind, data);
+  }
+
+  /** The last seq `side` sent on the call (0: none). */
+  async function lastSeq(callId: string, side: Side): Promise<number> {
+    const last = await db
+      .selectFrom("video_call_signals")
+      .select((eb) => eb.fn.max("seq").as("m"))
+      .where("call_id", "=", callId)
+      .where("sender", "=", side)
+      .executeTakeFirst();
+    return Number(last?.m ?? 0);
+  }
+
+  async function insertSignal(
+    call: CallRow,
+    side: Side,
+    kind: string,
+    data: unknown,
+  ): Promise<{ seq: number }> {
     const payload = JSON.stringify(data);
     for (let i = 0; i < 10; i++) {
       const last = await db
@@ -294,7 +323,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
 
     /** Joins the queue: the waiting or live call of this step, or a new one (also after a timeout). */
     async join(s: SessionRecord): Promise<CallView> {
-      const { index, waitMs } = currentCallStep(s);
+      const { index, waitMs, record } = currentCallStep(s);
       const existing = await latestOf(s);
       if (existing && existing.status !== "ended") {
         await stamp(existing, "person");
@@ -319,6 +348,8 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
           operator_seen_at: null,
           ended_at: null,
           end_reason: null,
+          recording_media_id: null,
+          record: record ? 1 : 0,
         })
         .execute();
       await sessions.touch(s);
@@ -356,17 +387,45 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
       return addSignal(fresh, "person", input);
     },
 
-    /** The person hangs up or leaves the queue. Idempotent. */
-    async personLeave(s: SessionRecord, callId: string): Promise<CallView> {
+    /**
+     * The person hangs up or leaves the queue. Idempotent. `maybeReload` (the page is going away, which
+     * may be a reload): the call is not ended at once but counts as gone unless the person is back
+     * within RELOAD_GRACE_MS (a reloaded page rejoins, `personRejoin`).
+     */
+    async personLeave(s: SessionRecord, callId: string, maybeReload = false): Promise<CallView> {
       const call = await row(callId);
       if (!call || call.session_token !== s.token) throw new AppError("VIDEO_CALL_NOT_FOUND");
       const fresh = await settle(call);
-      if (fresh.status !== "ended") {
+      if (fresh.status !== "ended" && maybeReload) {
+        await db
+          .updateTable("video_calls")
+          .set({ person_seen_at: Math.min(fresh.person_seen_at, clock.now() - goneMs + RELOAD_GRACE_MS) })
+          .where("id", "=", callId)
+          .where("status", "=", fresh.status)
+          .execute();
+      } else if (fresh.status !== "ended") {
         if (await endIf(fresh, fresh.status === "waiting" ? "waiting" : "active", "person_left"))
           await sessions.appendEvent(s, "video_call.left", { callId, by: "person" });
       }
       const after = await row(callId);
       return view(after ?? fresh);
+    },
+
+    /**
+     * A reloaded page back in its live call: the operator (still in it, or settle would have ended it)
+     * is asked for a new offer (a `rejoin` message from the person), and `after` tells the page to skip
+     * the operator's messages to its earlier connection. @throws VIDEO_CALL_NOT_ACTIVE
+     */
+    async personRejoin(s: SessionRecord, callId: string): Promise<{ call: CallView; after: number }> {
+      const call = await row(callId);
+      if (!call || call.session_token !== s.token) throw new AppError("VIDEO_CALL_NOT_FOUND");
+      const fresh = await settle(call);
+      if (fresh.status !== "active") throw new AppError("VIDEO_CALL_NOT_ACTIVE");
+      await stamp(fresh, "person");
+      const after = await lastSeq(fresh.id, "operator");
+      await insertSignal(fresh, "person", "rejoin", null);
+      await sessions.appendEvent(s, "video_call.rejoined", { callId });
+      return { call: await view(fresh), after };
     },
 
     // ---- the operator (dashboard API, logged in) -------------------------------------------------
@@ -461,6 +520,39 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
       const s = await sessions.find(call.session_token);
       if (!s) throw new AppError("VIDEO_CALL_NOT_FOUND");
       return { call, session: s };
+    },
+
+    /**
+     * The call a recording chunk belongs to: the operator's own, live or ended within RECORDING_TAIL_MS
+     * (the recorder's last chunk arrives after the hang-up), whose step records.
+     * @throws VIDEO_CALL_NOT_ACTIVE, VIDEO_CALL_RECORDING_OFF
+     */
+    async recordingTarget(
+      operator: Operator,
+      callId: string,
+    ): Promise<{ call: CallRow; session: SessionRecord }> {
+      const call = await forCompany(operator, callId);
+      if (call.operator_id !== operator.id) throw new AppError("VIDEO_CALL_NOT_ACTIVE");
+      const live =
+        call.status === "active" ||
+        (call.status === "ended" && clock.now() - (call.ended_at ?? 0) <= RECORDING_TAIL_MS);
+      if (!live) throw new AppError("VIDEO_CALL_NOT_ACTIVE");
+      if (call.record === 0) throw new AppError("VIDEO_CALL_RECORDING_OFF");
+      const s = await sessions.find(call.session_token);
+      if (!s) throw new AppError("VIDEO_CALL_NOT_FOUND");
+      return { call, session: s };
+    },
+
+    /** Names the call's recording (its first chunk created it) and notes it in the session's timeline. */
+    async noteRecording(call: CallRow, s: SessionRecord, mediaId: string): Promise<void> {
+      const r = await db
+        .updateTable("video_calls")
+        .set({ recording_media_id: mediaId })
+        .where("id", "=", call.id)
+        .where("recording_media_id", "is", null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0)
+        await sessions.appendEvent(s, "video_call.recording", { callId: call.id, mediaId });
     },
 
     /** Records a still's media id as part of the call (kept in the session's timeline). */

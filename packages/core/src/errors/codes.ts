@@ -145,6 +145,10 @@ export const STEP_ERRORS = defineErrorCodes({
   VIDEO_CALL_SIGNAL_INVALID: { status: 400, message: "The signalling message is not valid" },
   /** Ending a call needs outcome passed or failed (and an optional note ≤ 2 000 characters). */
   VIDEO_CALL_OUTCOME_INVALID: { status: 400, message: "The call outcome is not valid" },
+  /** The call's step has `record: false`: no recording is kept. Do not send recording chunks. */
+  VIDEO_CALL_RECORDING_OFF: { status: 409, message: "This call is not recorded" },
+  /** A chunk of a growing media item (a call recording) that is not the next one; the message names it. Resend from there. */
+  MEDIA_CHUNK_OUT_OF_ORDER: { status: 409, message: "The chunk is not the next one" },
 });
 
 export const INTERNAL_ERRORS = defineErrorCodes({

@@ -69,7 +69,7 @@ export const BUILDER_STEPS: readonly BuilderStep[] = [
   { type: "phone-number", label: "Phone number", flow: "kyc", start: {} },
   { type: "email", label: "E-mail", flow: "kyc", start: {} },
   { type: "geolocation", label: "Geolocation", flow: "kyc", start: {} },
-  { type: "video-call", label: "Video call", flow: "kyc", start: { wait_minutes: 5 } },
+  { type: "video-call", label: "Video call", flow: "kyc", start: { wait_minutes: 5, record: true } },
   {
     type: "company-data",
     label: "Company data",

@@ -553,15 +553,24 @@ export type VideoCallOutcome = (typeof VIDEO_CALL_OUTCOMES)[number];
 export interface VideoCallSpec {
   /** Minutes the person waits in the queue before the widget says nobody answered (null: the server's default). */
   waitMinutes: number | null;
+  /** Whether the operator's dashboard records the call as the session's evidence (default true). */
+  record: boolean;
 }
 
-/** The video-call step's choices: `wait_minutes` (1–120) at the step's top level or in its flags. */
+/**
+ * The video-call step's choices, at the step's top level or in its flags: `wait_minutes` (1–120) and
+ * `record` (true or false, default true).
+ */
 export function videoCallSpecOf(step: SessionStep, index: number): VideoCallSpec {
+  const rec = stepValue(step, "record");
+  if (rec !== undefined && rec !== null && typeof rec !== "boolean")
+    throw new AppError("STEP_INVALID", { message: `step ${index}: record must be true or false` });
+  const record = rec !== false;
   const wait = stepValue(step, "wait_minutes");
-  if (wait === undefined || wait === null) return { waitMinutes: null };
+  if (wait === undefined || wait === null) return { waitMinutes: null, record };
   if (typeof wait !== "number" || !Number.isFinite(wait) || wait < 1 || wait > 120)
     throw new AppError("STEP_INVALID", { message: `step ${index}: wait_minutes must be a number 1–120` });
-  return { waitMinutes: wait };
+  return { waitMinutes: wait, record };
 }
 
 /** The operator's verdict that ends a call: outcome and an optional note (≤ 2 000 characters). */

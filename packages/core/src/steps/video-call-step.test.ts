@@ -25,11 +25,21 @@ describe("video-call step", () => {
       { type: "video-call", wait_minutes: 10 },
       { type: "video-call", flags: { wait_minutes: 1.5 } },
     ]);
-    expect(a && videoCallSpecOf(a, 0)).toEqual({ waitMinutes: null });
-    expect(b && videoCallSpecOf(b, 1)).toEqual({ waitMinutes: 10 });
-    expect(c && videoCallSpecOf(c, 2)).toEqual({ waitMinutes: 1.5 });
+    expect(a && videoCallSpecOf(a, 0)).toEqual({ waitMinutes: null, record: true });
+    expect(b && videoCallSpecOf(b, 1)).toEqual({ waitMinutes: 10, record: true });
+    expect(c && videoCallSpecOf(c, 2)).toEqual({ waitMinutes: 1.5, record: true });
     for (const bad of [0, 121, "5", Number.NaN])
       expect(codeOf(() => parseSteps([{ type: "video-call", wait_minutes: bad }]))).toBe("STEP_INVALID");
+  });
+
+  it("records by default; record: false (step or flags) turns it off; anything but a boolean is refused", () => {
+    const [a, b] = parseSteps([
+      { type: "video-call", record: false },
+      { type: "video-call", flags: { record: false } },
+    ]);
+    expect(a && videoCallSpecOf(a, 0).record).toBe(false);
+    expect(b && videoCallSpecOf(b, 1).record).toBe(false);
+    expect(codeOf(() => parseSteps([{ type: "video-call", record: "yes" }]))).toBe("STEP_INVALID");
   });
 
   it("takes SDP offers/answers and ICE candidates, nothing else", () => {
