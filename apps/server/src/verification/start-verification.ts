@@ -34,7 +34,10 @@ export function startVerification(deps: {
   log: FastifyBaseLogger;
   pollMs?: number;
 }): VerificationWorker {
-  const pool = createVerifyPool({ ...(deps.threads !== undefined ? { size: deps.threads } : {}) });
+  const pool = createVerifyPool({
+    ...(deps.threads !== undefined ? { size: deps.threads } : {}),
+    onError: (err) => deps.log.error({ err }, "verification thread pool error"),
+  });
   const service = createVerificationService({
     sessions: deps.sessions,
     companies: deps.companies,

@@ -30,7 +30,9 @@ function workerFile(): { filename: string; execArgv: string[] } {
   return { filename: fileURLToPath(new URL("./verify-worker.js", here)), execArgv: [] };
 }
 
-export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
+export function createVerifyPool(
+  options: { size?: number; onError?: (err: unknown) => void } = {},
+): VerifyPool {
   const size = Math.max(1, options.size ?? os.availableParallelism());
   const { filename, execArgv } = workerFile();
   const pool = new Piscina({
@@ -39,7 +41,12 @@ export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
     minThreads: size,
     maxThreads: size,
     idleTimeout: 60 * 60_000,
+    // Below run-process's 15 s forced exit: a close waits this long for running tasks.
+    closeTimeout: 10_000,
   });
+  // Errors not tied to a task (a close outlasting closeTimeout, a thread dying while idle): reported
+  // rather than thrown as an unhandled "error" event; piscina replaces a dead thread.
+  pool.on("error", (err: unknown) => options.onError?.(err));
   return {
     size,
     // The capture's bytes move to the thread instead of being copied.
@@ -49,6 +56,9 @@ export function createVerifyPool(options: { size?: number } = {}): VerifyPool {
     async warmUp() {
       await Promise.all(Array.from({ length: size }, () => pool.run(null, { name: "warmUp" })));
     },
-    close: () => pool.destroy(),
+    // Running tasks (a model load among them) finish before the threads go: a thread terminated
+    // inside onnxruntime's native session creation aborts the whole process. Queued tasks are dropped
+    // (their jobs were handed back).
+    close: () => pool.close({ force: true }),
   };
 }
