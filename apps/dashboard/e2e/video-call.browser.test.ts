@@ -4,7 +4,9 @@
  * dashboard page in the same browser accepts the call, both pages connect over WebRTC with the
  * signalling relayed through the server's database (host candidates only, no STUN), the operator sees
  * the person's video playing (size known, frames advancing), captures a still and passes the step,
- * and the result and the session page carry the verdict and the still. Screenshots: test-artifacts/dashboard/video-call-*.png.
+ * and the result and the session page carry the verdict and the still. The person is told the call is
+ * recorded; a reload of the person's page mid-call rejoins it; the recording (decrypted by the API)
+ * is WebM and plays on the session page. Screenshots: test-artifacts/dashboard/video-call-*.png.
  */
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -94,6 +96,8 @@ describe("video call: widget ↔ dashboard", () => {
       await person.goto(`${base}/?session_token=${token}`);
       await person.click("[data-action=join-call]");
       await person.waitForSelector("[data-screen=video-call-waiting] [data-position='1']");
+      // The person is told the call is recorded.
+      await person.waitForSelector("[data-screen=video-call-waiting] [data-recorded]");
       await person.screenshot({ path: path.join(artifacts, "video-call-waiting.png") });
 
       // The operator logs in, finds the person in the queue and accepts.
@@ -144,6 +148,17 @@ describe("video call: widget ↔ dashboard", () => {
       });
       await person.screenshot({ path: path.join(artifacts, "video-call-person.png") });
 
+      // A reload mid-call rejoins the same call on a new connection (the operator offers again).
+      await person.reload();
+      await person.waitForSelector("[data-screen=video-call-live]");
+      await person.waitForFunction(() => {
+        const v = document.querySelector<HTMLVideoElement>("video.vc-remote");
+        return v !== null && v.videoWidth > 0 && v.currentTime > 0.3;
+      });
+      await operator.waitForSelector("[data-call-state=connected]");
+      // The recording runs across the reconnection: chunks are being stored.
+      await operator.waitForSelector("[data-recording=on]", { timeout: 30_000 });
+
       // A still of the person, stored as the session's media and shown back.
       await operator.click("[data-action=capture-still]");
       await operator.waitForSelector("[data-list=stills] li img");
@@ -156,6 +171,7 @@ describe("video call: widget ↔ dashboard", () => {
       await operator.fill("textarea[name=note]", "Face matches the document shown");
       await operator.click("[data-action=pass-call]");
       await operator.waitForSelector("[data-call-state=ended-passed]");
+      await operator.waitForSelector("[data-recording=saved]");
       // The person's widget moves on past the step (nothing else to do: the session is submitted).
       await person.waitForSelector("[data-screen=final-finished]");
       await person.screenshot({ path: path.join(artifacts, "video-call-done.png") });
@@ -165,6 +181,11 @@ describe("video call: widget ↔ dashboard", () => {
       await operator.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>("[data-video-call] img");
         return img !== null && img.complete && img.naturalWidth > 0;
+      });
+      // The recording is on the session page, playable.
+      await operator.waitForFunction(() => {
+        const v = document.querySelector<HTMLVideoElement>("[data-media-kind=video-call-recording] video");
+        return v !== null && v.readyState >= 1;
       });
       await operator.locator("[data-video-call]").scrollIntoViewIfNeeded();
       await operator.screenshot({ path: path.join(artifacts, "video-call-session.png") });
@@ -193,7 +214,16 @@ describe("video call: widget ↔ dashboard", () => {
     });
     expect(still.headers["content-type"]).toBe("image/jpeg");
     expect(still.rawPayload.length).toBeGreaterThan(1_000);
-  }, 120_000);
+    // The recording, decrypted by the API: WebM (EBML header), not empty.
+    const recording = await t.http.inject({
+      method: "POST",
+      url: "/external-api/result/video-call-recording/",
+      payload: { company_key: company.company_key, session_token: token },
+    });
+    expect(recording.headers["content-type"]).toBe("video/webm");
+    expect(recording.rawPayload.length).toBeGreaterThan(10_000);
+    expect(recording.rawPayload.subarray(0, 4).toString("hex")).toBe("1a45dfa3");
+  }, 150_000);
 
   it("nobody answers: the widget says so and offers to retry; an operator or a person who leaves is noticed", async () => {
     const begin = await t.http.inject({
@@ -259,6 +289,8 @@ describe("video call: widget ↔ dashboard", () => {
       let seen: { call: { status: string; end_reason: string | null } } | null = null;
       for (let i = 0; i < 50 && seen?.call.status !== "ended"; i++) {
         seen = await t.services.videoCalls.operatorPoll(operator, again?.call_id ?? "", 0, 0, () => false);
+        // A closed page may have been a reload: it has a few seconds to come back.
+        t.clock.advance(2_000);
         if (seen.call.status !== "ended") await new Promise((r) => setTimeout(r, 100));
       }
       expect(seen?.call).toMatchObject({ status: "ended", end_reason: "person_left" });

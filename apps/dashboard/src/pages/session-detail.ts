@@ -26,7 +26,7 @@ function mediaSection(d: SessionDetail): HTMLElement {
       : h("img", { src, alt: `${m.kind} capture`, loading: "lazy" });
     return h(
       "figure",
-      { class: "capture" },
+      { class: "capture", "data-media-kind": m.kind },
       h("a", { href: src, target: "_blank", rel: "noopener" }, body),
       h("figcaption", {}, m.kind),
     );

@@ -3,7 +3,13 @@
  * and the live call once an operator accepts one: the person's video and sound, the operator's own
  * camera, a still capture (stored as the session's media), and the verdict (passed / failed + note)
  * that ends the call and completes the step. Signalling goes through /dashboard/api/video-calls
- * (apps/server/src/dashboard/video-call-routes.ts) by long-poll; this side makes the offer.
+ * (apps/server/src/dashboard/video-call-routes.ts) by long-poll; this side makes the offer, and a new
+ * one when the person's page was reloaded (their `rejoin` message).
+ *
+ * Recording (the step's `record` option, on by default): the person's picture is drawn onto a canvas
+ * and their sound mixed with the operator's microphone (Web Audio), so the recording goes on across a
+ * reconnection; MediaRecorder cuts it into WebM chunks every 5 s, each uploaded in order as it comes
+ * to …/recording?seq=N, where the server appends it to the session's `video-call-recording`.
  * @module
  */
 import { ApiError, callApi, errorText, getCsrf } from "../api.ts";
@@ -19,12 +25,109 @@ interface CallView {
   ice_servers: RTCIceServer[];
   session_token: string;
   waited_seconds?: number;
+  record?: boolean;
 }
 
 interface Signal {
   seq: number;
-  kind: "offer" | "answer" | "ice";
+  kind: "offer" | "answer" | "ice" | "rejoin";
   data: unknown;
+}
+
+interface CallRecording {
+  /** The person's audio track (a new one after a reconnection). */
+  remoteAudio(track: MediaStreamTrack): void;
+  /** Stops; the last chunk is still uploaded. */
+  stop(): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Records what the operator sees and hears: `video` (the person) drawn onto a 640×480 canvas 15 times a
+ * second, the person's sound and the operator's microphone mixed; a WebM chunk every 5 s goes to
+ * `upload` in order (retried twice; a chunk that still fails stops the recording). Null where the
+ * browser cannot record WebM.
+ */
+function recordCall(o: {
+  video: HTMLVideoElement;
+  local: MediaStream | null;
+  upload: (seq: number, blob: Blob) => Promise<void>;
+  onState: (state: "on" | "saved" | "failed", chunks: number) => void;
+}): CallRecording | null {
+  if (typeof MediaRecorder === "undefined") return null;
+  const mime = ["video/webm;codecs=vp8,opus", "video/webm"].find((m) => MediaRecorder.isTypeSupported(m));
+  if (!mime) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = 640;
+  canvas.height = 480;
+  const g = canvas.getContext("2d");
+  const draw = () => {
+    if (!g) return;
+    g.fillStyle = "#000";
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    const v = o.video;
+    if (v.videoWidth === 0) return;
+    const k = Math.min(canvas.width / v.videoWidth, canvas.height / v.videoHeight);
+    const w = v.videoWidth * k;
+    const hh = v.videoHeight * k;
+    g.drawImage(v, (canvas.width - w) / 2, (canvas.height - hh) / 2, w, hh);
+  };
+  draw();
+  const timer = setInterval(draw, 66);
+  const audio = new AudioContext();
+  void audio.resume().catch(() => undefined);
+  const mix = audio.createMediaStreamDestination();
+  if (o.local && o.local.getAudioTracks().length > 0) audio.createMediaStreamSource(o.local).connect(mix);
+  let remote: MediaStreamAudioSourceNode | null = null;
+  const picture = canvas.captureStream(15);
+  const recorder = new MediaRecorder(
+    new MediaStream([...picture.getVideoTracks(), ...mix.stream.getAudioTracks()]),
+    { mimeType: mime, videoBitsPerSecond: 600_000 },
+  );
+  let seq = 0;
+  let failed = false;
+  let uploads: Promise<void> = Promise.resolve();
+  recorder.addEventListener("dataavailable", (e) => {
+    if (e.data.size === 0 || failed) return;
+    const n = ++seq;
+    uploads = uploads.then(async () => {
+      for (let attempt = 0; !failed; attempt++) {
+        try {
+          await o.upload(n, e.data);
+          o.onState("on", n);
+          return;
+        } catch {
+          if (attempt >= 2) {
+            failed = true;
+            o.onState("failed", n - 1);
+            if (recorder.state !== "inactive") recorder.stop();
+            return;
+          }
+          await sleep(1_000 * (attempt + 1));
+        }
+      }
+    });
+  });
+  recorder.addEventListener("stop", () => {
+    clearInterval(timer);
+    for (const t of picture.getTracks()) t.stop();
+    uploads = uploads.then(() => {
+      void audio.close().catch(() => undefined);
+      if (!failed) o.onState("saved", seq);
+    });
+  });
+  recorder.start(5_000);
+  return {
+    remoteAudio(track) {
+      remote?.disconnect();
+      remote = audio.createMediaStreamSource(new MediaStream([track]));
+      remote.connect(mix);
+    },
+    stop() {
+      if (recorder.state !== "inactive") recorder.stop();
+    },
+  };
 }
 
 /** The live call's resources; the page stops them when the operator navigates away. */
@@ -111,6 +214,13 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
   const note = h("textarea", { name: "note", rows: 3, maxlength: 2000 });
   let stream: MediaStream | null = null;
   let pc: RTCPeerConnection | null = null;
+  let recording: CallRecording | null = null;
+  const record = call.record !== false;
+  const recState = h(
+    "p",
+    { class: "muted", "data-recording": record ? "waiting" : "off" },
+    record ? "The call is recorded once the person's picture arrives." : "This call is not recorded.",
+  );
   let stopped = false;
   let after = 0;
   let outbox: Promise<unknown> = Promise.resolve();
@@ -118,6 +228,7 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
 
   const stop = () => {
     stopped = true;
+    recording?.stop();
     pc?.close();
     for (const t of stream?.getTracks() ?? []) t.stop();
     window.removeEventListener("pagehide", onPageHide);
@@ -218,6 +329,7 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
     h("h1", {}, "Video call"),
     h("p", {}, "Session ", h("a", { href: `#/sessions/${call.session_token}` }, call.session_token)),
     state,
+    recState,
     h("div", { class: "vc-stage" }, remote, local),
     h("div", { class: "actions" }, capture),
     stills,
@@ -232,23 +344,60 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
     // Without a camera the operator still sees and hears the person.
     stream = null;
   }
-  pc = new RTCPeerConnection({ iceServers: call.ice_servers });
-  if (stream) for (const t of stream.getTracks()) pc.addTrack(t, stream);
-  else {
-    pc.addTransceiver("video", { direction: "recvonly" });
-    pc.addTransceiver("audio", { direction: "recvonly" });
-  }
-  pc.addEventListener("icecandidate", (e) => send("ice", e.candidate ? e.candidate.toJSON() : null));
-  pc.addEventListener("track", (e) => {
-    const [first] = e.streams;
-    if (first && remote.srcObject !== first) remote.srcObject = first;
-  });
-  pc.addEventListener("connectionstatechange", () => {
-    if (!pc) return;
-    state.setAttribute("data-call-state", pc.connectionState);
-    state.textContent =
-      pc.connectionState === "connected" ? "Connected" : `Connection: ${pc.connectionState}`;
-  });
+  const upload = async (seq: number, blob: Blob) => {
+    const form = new FormData();
+    form.append("file", blob, `chunk-${seq}.webm`);
+    const res = await fetch(`/dashboard/api/video-calls/${id}/recording?seq=${seq}`, {
+      method: "POST",
+      headers: { "x-csrf-token": getCsrf() },
+      body: form,
+      credentials: "same-origin",
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  };
+  const onRecording = (s: "on" | "saved" | "failed", chunks: number) => {
+    recState.setAttribute("data-recording", s);
+    recState.setAttribute("data-chunks", String(chunks));
+    recState.textContent =
+      s === "on"
+        ? `● Recording (${chunks} part${chunks === 1 ? "" : "s"} saved)`
+        : s === "saved"
+          ? `Recording saved to the session (${chunks} parts).`
+          : "The recording could not be saved; the call goes on.";
+    if (s === "failed") ctx.notify("The recording could not be saved.", "error");
+  };
+
+  /** A new connection and offer: at the start, and when the person's page was reloaded. */
+  const connect = async () => {
+    pc?.close();
+    pendingIce.length = 0;
+    const c = new RTCPeerConnection({ iceServers: call.ice_servers });
+    pc = c;
+    if (stream) for (const t of stream.getTracks()) c.addTrack(t, stream);
+    else {
+      c.addTransceiver("video", { direction: "recvonly" });
+      c.addTransceiver("audio", { direction: "recvonly" });
+    }
+    c.addEventListener("icecandidate", (e) => send("ice", e.candidate ? e.candidate.toJSON() : null));
+    c.addEventListener("track", (e) => {
+      const [first] = e.streams;
+      if (first && remote.srcObject !== first) remote.srcObject = first;
+      if (record && !stopped && !recording) {
+        recording = recordCall({ video: remote, local: stream, upload, onState: onRecording });
+        if (!recording) recState.textContent = "This browser cannot record the call.";
+      }
+      if (e.track.kind === "audio") recording?.remoteAudio(e.track);
+    });
+    c.addEventListener("connectionstatechange", () => {
+      if (pc !== c) return;
+      state.setAttribute("data-call-state", c.connectionState);
+      state.textContent =
+        c.connectionState === "connected" ? "Connected" : `Connection: ${c.connectionState}`;
+    });
+    const offer = await c.createOffer();
+    await c.setLocalDescription(offer);
+    send("offer", { type: "offer", sdp: offer.sdp ?? "" });
+  };
   // Rejoining a live call (after a reload): the person's earlier messages answered an earlier offer.
   if (queued.status === "active") {
     for (let page = 0; page < 5; page++) {
@@ -260,9 +409,7 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
       if (earlier.signals.length < 200) break;
     }
   }
-  const offer = await pc.createOffer();
-  await pc.setLocalDescription(offer);
-  send("offer", { type: "offer", sdp: offer.sdp ?? "" });
+  await connect();
 
   while (!stopped) {
     let r: { call: CallView; signals: Signal[] };
@@ -280,12 +427,19 @@ async function openCall(ctx: PageContext, queued: CallView): Promise<void> {
     if (stopped) return;
     for (const s of r.signals) {
       after = Math.max(after, s.seq);
-      if (s.kind === "answer") {
-        await pc.setRemoteDescription(s.data as RTCSessionDescriptionInit).catch(() => undefined);
-        for (const c of pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => undefined);
+      const live = pc as RTCPeerConnection | null;
+      if (!live) break;
+      if (s.kind === "rejoin") {
+        // The person's page was reloaded: their earlier connection is gone.
+        state.setAttribute("data-call-state", "rejoining");
+        state.textContent = "The person is back; reconnecting…";
+        await connect();
+      } else if (s.kind === "answer") {
+        await live.setRemoteDescription(s.data as RTCSessionDescriptionInit).catch(() => undefined);
+        for (const c of pendingIce.splice(0)) await live.addIceCandidate(c).catch(() => undefined);
       } else if (s.kind === "ice" && s.data) {
         const c = s.data as RTCIceCandidateInit;
-        if (pc.remoteDescription) await pc.addIceCandidate(c).catch(() => undefined);
+        if (live.remoteDescription) await live.addIceCandidate(c).catch(() => undefined);
         else pendingIce.push(c);
       }
     }

@@ -4,7 +4,9 @@
  * answers; ICE candidates trickle both ways). Signalling goes through our server's widget API
  * (routes/widget-video-call-api.ts) by long-poll. Nobody answering in time, the operator leaving and
  * the person leaving each have a screen with a way back into the queue; the operator's verdict
- * completes the step and the widget moves on.
+ * completes the step and the widget moves on. A recorded call says so while waiting and in the call.
+ * A reload during a live call rejoins it (the page going away asks the server for a few seconds'
+ * grace; the page back sends `rejoin` and the operator offers a new connection).
  * @module
  */
 import { h, show } from "../ui/h.ts";
@@ -30,11 +32,13 @@ interface CallView {
   wait_deadline: string;
   end_reason: string | null;
   ice_servers: RTCIceServer[];
+  /** The operator's side records the call (the person is told). */
+  record: boolean;
 }
 
 interface Signal {
   seq: number;
-  kind: "offer" | "answer" | "ice";
+  kind: "offer" | "answer" | "ice" | "rejoin";
   data: unknown;
 }
 
@@ -93,8 +97,16 @@ function client(token: string) {
       ),
     signal: (id: string, kind: string, data: unknown) =>
       send<{ seq: number }>("POST", `/${encodeURIComponent(id)}/signals`, { kind, data }),
-    leave: (id: string, keepalive = false) =>
-      send<{ call: CallView }>("POST", `/${encodeURIComponent(id)}/leave`, {}, keepalive),
+    /** `maybeReload`: the page is going away; the server keeps a live call a few seconds for it to come back. */
+    leave: (id: string, keepalive = false, maybeReload = false) =>
+      send<{ call: CallView }>(
+        "POST",
+        `/${encodeURIComponent(id)}/leave`,
+        maybeReload ? { maybe_reload: true } : {},
+        keepalive,
+      ),
+    rejoin: (id: string) =>
+      send<{ call: CallView; after: number }>("POST", `/${encodeURIComponent(id)}/rejoin`, {}),
   };
 }
 
@@ -174,7 +186,8 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
     );
   }
 
-  async function start(): Promise<void> {
+  /** Camera and microphone on (a screen says so when they are refused); whether they are. */
+  async function openMedia(): Promise<boolean> {
     status.textContent = t("starting");
     try {
       stream ??= await navigator.mediaDevices.getUserMedia({
@@ -197,9 +210,14 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
           ),
         ),
       );
-      return;
+      return false;
     }
     local.srcObject = stream;
+    return true;
+  }
+
+  async function start(): Promise<void> {
+    if (!(await openMedia())) return;
     try {
       call = (await api.join()).call;
     } catch (err) {
@@ -210,6 +228,31 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
     pendingIce = [];
     render();
     void loop(call.call_id);
+  }
+
+  function recordedNotice(): HTMLElement[] {
+    return call?.record ? [h("p", { class: "vc-recorded", "data-recorded": "true" }, t("recorded"))] : [];
+  }
+
+  /** A reloaded page back in its live call: a fresh connection (the operator makes a new offer). */
+  async function rejoin(id: string): Promise<void> {
+    if (!(await openMedia())) {
+      void api.leave(id).catch(() => undefined);
+      return;
+    }
+    try {
+      const r = await api.rejoin(id);
+      call = r.call;
+      after = r.after;
+    } catch {
+      // The operator is gone meanwhile: back to the queue.
+      await api.leave(id).catch(() => undefined);
+      void start();
+      return;
+    }
+    pendingIce = [];
+    render();
+    void loop(id);
   }
 
   function render(): void {
@@ -227,6 +270,7 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
             t("position", { position: call.position ?? 1 }),
           ),
           h("p", {}, t("waitingHint")),
+          ...recordedNotice(),
           h("div", { class: "vc-stage" }, local),
           h(
             "div",
@@ -244,6 +288,7 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
           { class: "screen", "data-screen": "video-call-live" },
           h("h1", {}, t("inCallTitle")),
           h("p", {}, t("inCallHint")),
+          ...recordedNotice(),
           h("div", { class: "vc-stage" }, remote, local),
           h(
             "div",
@@ -357,9 +402,9 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
     }
   }
 
-  // Leaving the page leaves the queue or the call (the operator's side sees it at once).
+  // Leaving the page leaves the queue or the call, after a few seconds in which a reload rejoins it.
   const onPageHide = () => {
-    if (call && call.status !== "ended") void api.leave(call.call_id, true).catch(() => undefined);
+    if (call && call.status !== "ended") void api.leave(call.call_id, true, true).catch(() => undefined);
   };
   window.addEventListener("pagehide", onPageHide);
 
@@ -373,11 +418,8 @@ export function renderVideoCall(root: HTMLElement, o: VideoCallOptions): () => v
         // Back into the same place in the queue.
         void start();
       } else if (s.call?.status === "active") {
-        // A live call from before a reload cannot be resumed: end it; the person may join again.
-        void api
-          .leave(s.call.call_id)
-          .catch(() => undefined)
-          .then(intro);
+        // A live call from before a reload: rejoin it while the operator is still there.
+        void rejoin(s.call.call_id);
       } else intro();
     },
     (err: unknown) => fail(err),

@@ -28,6 +28,7 @@ const en = {
     "The call needs your camera and microphone. Allow them in your browser's settings and try again.",
   you: "You",
   operator: "Operator",
+  recorded: "The call is recorded. The recording is kept with your verification as evidence of it.",
 };
 
 export type VideoCallMessageKey = keyof typeof en;
@@ -57,6 +58,7 @@ const ka: Messages = {
   mediaBody: "ზარს სჭირდება კამერა და მიკროფონი. დაუშვით ისინი ბრაუზერის პარამეტრებში და სცადეთ ხელახლა.",
   you: "თქვენ",
   operator: "ოპერატორი",
+  recorded: "ზარი ჩაიწერება. ჩანაწერი ინახება თქვენს ვერიფიკაციასთან ერთად, როგორც მისი მტკიცებულება.",
 };
 
 const ru: Messages = {
@@ -83,6 +85,7 @@ const ru: Messages = {
   mediaBody: "Для звонка нужны камера и микрофон. Разрешите их в настройках браузера и попробуйте снова.",
   you: "Вы",
   operator: "Оператор",
+  recorded: "Звонок записывается. Запись хранится вместе с вашей проверкой как её доказательство.",
 };
 
 const es: Messages = {
@@ -110,6 +113,7 @@ const es: Messages = {
     "La llamada necesita la cámara y el micrófono. Permítalos en la configuración del navegador e inténtelo de nuevo.",
   you: "Usted",
   operator: "Operador",
+  recorded: "La llamada se graba. La grabación se conserva con su verificación como prueba de ella.",
 };
 
 const uk: Messages = {
@@ -137,6 +141,7 @@ const uk: Messages = {
     "Для дзвінка потрібні камера й мікрофон. Дозвольте їх у налаштуваннях браузера та спробуйте ще раз.",
   you: "Ви",
   operator: "Оператор",
+  recorded: "Дзвінок записується. Запис зберігається разом із вашою перевіркою як її доказ.",
 };
 
 const el: Messages = {
@@ -164,6 +169,7 @@ const el: Messages = {
     "Η κλήση χρειάζεται κάμερα και μικρόφωνο. Επιτρέψτε τα στις ρυθμίσεις του προγράμματος περιήγησης και δοκιμάστε ξανά.",
   you: "Εσείς",
   operator: "Χειριστής",
+  recorded: "Η κλήση καταγράφεται. Η καταγραφή φυλάσσεται μαζί με την επαλήθευσή σας ως αποδεικτικό της.",
 };
 
 export const VIDEO_CALL_LOCALES = { en, ka, ru, es, uk, el } as const satisfies Record<string, Messages>;
