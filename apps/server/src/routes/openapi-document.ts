@@ -9,6 +9,7 @@ import { ZSessionFlags } from "@verimat/core";
 import { REASON_CODES } from "@verimat/engine/policy";
 import { z } from "zod";
 import { SESSION_EVENT_TYPES } from "../callbacks/index.ts";
+import { MEDIA_KINDS } from "../services/session-service.ts";
 
 const token = z
   .string()
@@ -162,16 +163,6 @@ function endpoint(summary: string, description: string, requestRef: string, ok: 
     },
   };
 }
-
-const MEDIA_KINDS = [
-  "card-front",
-  "card-back",
-  "passport",
-  "face",
-  "face-video",
-  "face-document",
-  "general-document",
-];
 
 /** Builds the document once (the schemas do not change while the process runs). */
 export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {

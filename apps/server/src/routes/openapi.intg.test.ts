@@ -44,6 +44,9 @@ describe("OpenAPI", () => {
         "/external-api/result/",
         "/external-api/delete/",
         "/external-api/result/face/",
+        // Every media kind the server serves (MEDIA_KINDS), the extensions too.
+        "/external-api/result/video-call-still/",
+        "/external-api/result/video-call-recording/",
       ]),
     );
     const flags = doc.components.schemas.SessionFlags;
