@@ -223,6 +223,11 @@ export class WebDriverSession {
     await this.send("POST", `/element/${await this.find(css)}/click`, {});
   }
 
+  /** Commands go to the page's `index`th frame from now on, or back to the top page with null. */
+  async switchToFrame(index: number | null): Promise<void> {
+    await this.send("POST", "/frame", { id: index });
+  }
+
   /** A PNG of the viewport. */
   async screenshot(file: string): Promise<void> {
     const b64 = await this.send("GET", "/screenshot");

@@ -5,6 +5,7 @@
  * running clock, no face, no document) stands in for a webcam, with its permission prompt turned off.
  * The whole redirect flow runs: consent, a passport photo from the camera, liveness (flash, prompt,
  * frames), the final screen and the return_url; the engine then decides on what it truly received.
+ * Then the iframe flow: a selfie and "DONE" to the shop's origin, and a frame without the camera.
  * Screenshots land in test-artifacts/widget-webkit/. Skipped only when WebKitGTK is missing outside CI.
  */
 import fs from "node:fs";
@@ -222,4 +223,49 @@ describe.skipIf(!haveWebKit && !process.env.CI)("widget in WebKit (WebKitGTK)", 
       expect.arrayContaining(["document_not_found", "no_face", "liveness_failed"]),
     );
   }, 480_000);
+
+  it("iframe: the camera with allow=\"camera\" and DONE to the shop's origin; without it, the 'frame' screen", async () => {
+    const c = await t.company({ name: "Shop" });
+    await t.services.companies.update(c.company_id, { allowedOrigins: [parentBase] });
+    const flags = { liveness: false, skip_document: true, skip_agreement: true, language: "en" };
+    const token = await beginSession(t, flags, c.company_key);
+    await browser.setWindowSize(900, 760);
+    try {
+      await browser.navigate(`${parentBase}/parent?token=${token}`);
+      await browser.waitForSelector("iframe");
+      await browser.switchToFrame(0);
+      await browser.waitForSelector("[data-screen=camera] [data-action=capture]:not([disabled])", 60_000);
+      await browser.switchToFrame(null);
+      await shot("08-iframe-selfie");
+      await browser.switchToFrame(0);
+      await browser.click("[data-action=capture]");
+      await browser.waitForSelector("[data-screen=final-finished]", 60_000);
+      await browser.switchToFrame(null);
+      const messages = await browser.waitFor("return window.messages.length > 0 && window.messages;", 20_000);
+      expect(messages).toEqual([{ origin: base, data: "DONE" }]);
+      expect(await mediaKinds(token)).toEqual(["face"]);
+
+      // WebKit has no permissions-policy API either: the framed page reads the camera permission first.
+      const refused = await beginSession(t, flags, c.company_key);
+      await browser.navigate(`${parentBase}/parent?allow=0&token=${refused}`);
+      await browser.waitForSelector("iframe");
+      await browser.switchToFrame(0);
+      await browser.waitForSelector("[data-screen=camera-problem]", 60_000);
+      expect(
+        await browser.execute(
+          "return document.querySelector('[data-screen=camera-problem]').dataset.problem",
+        ),
+      ).toBe("frame");
+      expect(
+        await browser.execute(
+          "return document.querySelectorAll('[data-screen=camera-problem] input[type=file]').length",
+        ),
+      ).toBe(1);
+      await browser.switchToFrame(null);
+      await shot("09-iframe-no-camera-permission");
+    } finally {
+      await browser.switchToFrame(null).catch(() => undefined);
+      await browser.setWindowSize(390, 844);
+    }
+  }, 240_000);
 });
