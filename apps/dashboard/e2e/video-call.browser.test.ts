@@ -223,6 +223,7 @@ describe("video call: widget ↔ dashboard", () => {
     expect(recording.headers["content-type"]).toBe("video/webm");
     expect(recording.rawPayload.length).toBeGreaterThan(10_000);
     expect(recording.rawPayload.subarray(0, 4).toString("hex")).toBe("1a45dfa3");
+    fs.writeFileSync(path.join(artifacts, "video-call-recording.webm"), recording.rawPayload);
   }, 150_000);
 
   it("nobody answers: the widget says so and offers to retry; an operator or a person who leaves is noticed", async () => {

@@ -4,7 +4,7 @@
  * encrypted object each: no WebM header in the stored bytes), served whole by the external API's media
  * endpoint and the dashboard; out-of-order chunks, a first chunk that is not WebM, the session's media
  * limit and other operators are refused with stable codes and leave nothing stored; `record: false`
- * refuses recording; deleting the session removes it. Also: a reloaded widget page rejoins its live call.
+ * refuses recording; deleting the session or the retention sweep removes it. Also: a reloaded widget page rejoins its live call.
  */
 
 import { randomBytes } from "node:crypto";
@@ -224,5 +224,17 @@ describe.each(databases)("video-call recording on $name", (database) => {
     expect((await widget(token, `/api/widget/video-call/${callId}/rejoin`)).error?.code).toBe(
       "VIDEO_CALL_NOT_ACTIVE",
     );
+  });
+
+  // Last: it moves the clock on by days (the logins expire).
+  it("the retention sweep removes a recording with its session", async () => {
+    const { callId } = await liveCall();
+    expect((await chunk(op, callId, 1, Buffer.concat([WEBM, randomBytes(1_000)]))).status).toBe(201);
+    expect(storedObjects().length).toBeGreaterThan(0);
+    await t.services.companies.update(company.company_id, { retentionDays: 1 });
+    t.clock.advance(2 * 86_400_000);
+    await t.services.sessions.purgeExpiredRetention();
+    expect(storedObjects()).toHaveLength(0);
+    await t.services.companies.update(company.company_id, { retentionDays: null });
   });
 });
