@@ -205,6 +205,7 @@ describe("video call: widget ↔ dashboard", () => {
       outcome: "passed",
       note: "Face matches the document shown",
       operator: "ops@acme.test",
+      recording: expect.any(String),
     });
     expect(result.video_call?.stills).toHaveLength(1);
     const still = await t.http.inject({

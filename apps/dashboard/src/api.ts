@@ -304,6 +304,7 @@ export interface SessionSteps {
     started_at: string;
     duration_seconds: number;
     stills: string[];
+    recording?: string | null;
   } | null;
 }
 

@@ -151,6 +151,18 @@ export function stepsSection(token: string, reload: () => void): HTMLElement {
                     ),
                   ),
             ),
+            d.video_call.recording
+              ? kv(
+                  "Recording",
+                  h("video", {
+                    src: mediaUrl(token, d.video_call.recording),
+                    controls: true,
+                    preload: "metadata",
+                    width: 320,
+                    "data-recording": d.video_call.recording,
+                  }),
+                )
+              : null,
           ),
         );
       for (const q of d.questionnaires)

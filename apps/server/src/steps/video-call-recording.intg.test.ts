@@ -166,7 +166,9 @@ describe.each(databases)("video-call recording on $name", (database) => {
     expect((await chunk(op, callId, 3, three)).json.size).toBe(110_004);
 
     // The call ends; its last chunk may still follow for a minute, then nothing more.
-    await dash(op, "POST", `/dashboard/api/video-calls/${callId}/end`, { outcome: "passed" });
+    const ended = await dash(op, "POST", `/dashboard/api/video-calls/${callId}/end`, { outcome: "passed" });
+    // The verdict names the recording.
+    expect(ended.video_call).toMatchObject({ recording: first.json.media_id });
     expect((await chunk(op, callId, 4, Buffer.from("tail"))).status).toBe(201);
     t.clock.advance(61_000);
     expect((await chunk(op, callId, 5, Buffer.from("late"))).code).toBe("VIDEO_CALL_NOT_ACTIVE");

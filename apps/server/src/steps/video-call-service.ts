@@ -602,6 +602,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
           ended_at: new Date(now).toISOString(),
           duration_seconds: Math.round((now - (call.accepted_at ?? now)) / 1000),
           stills,
+          recording: (await row(call.id))?.recording_media_id ?? null,
         };
         const verification: SessionVerification = {
           ...(s.verification as SessionVerification),

@@ -106,6 +106,11 @@ export interface VideoCallResult {
   duration_seconds: number;
   /** Media ids of the stills the operator captured (kind `video-call-still`). */
   stills: string[];
+  /**
+   * Media id of the call's recording (kind `video-call-recording`); null when the step does not record
+   * or no chunk had arrived by the verdict (absent in records from before recordings).
+   */
+  recording?: string | null;
 }
 
 export interface TechnicalDetails {
