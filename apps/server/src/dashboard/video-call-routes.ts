@@ -123,7 +123,8 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
 
   /**
    * One chunk of the call's recording, as the operator's MediaRecorder produced it (multipart `file`;
-   * `seq` from 1 in the query, each the next one). The first chunk must be WebM (EBML header, sniffed);
+   * `seq` from 1 in the query, each the next one; a new chunk 1 — the operator's page was reloaded —
+   * starts the call's next recording). The first chunk must be WebM (EBML header, sniffed);
    * later ones continue it. Streamed into the session's `video-call-recording` (encrypted, one object
    * per chunk), within the chunk limit and the session's media limit; a refused chunk stores nothing.
    */
@@ -135,10 +136,10 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
       if (!Number.isInteger(seq) || seq < 1 || seq > 100_000)
         throw new AppError("PARAM_INVALID", { message: "seq must be a whole number ≥ 1" });
       const { call, session } = await calls.recordingTarget(o, request.params.id);
-      if ((call.recording_media_id === null) !== (seq === 1))
-        throw new AppError("MEDIA_CHUNK_OUT_OF_ORDER", {
-          message: call.recording_media_id === null ? "expected chunk 1" : "the recording has begun",
-        });
+      // Chunk 1 starts a recording (again after the operator's page was reloaded: a new recorder makes
+      // a new WebM file, kept as the call's next recording); later chunks extend the latest one.
+      if (seq > 1 && call.recording_media_id === null)
+        throw new AppError("MEDIA_CHUNK_OUT_OF_ORDER", { message: "expected chunk 1" });
       const limit = deps.recordingChunkLimitBytes ?? 16 * 1024 * 1024;
       const room = mediaRoom(deps.sessionMediaLimitBytes, await sessions.listMedia(session));
       if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
@@ -171,7 +172,7 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
       const rec = await sessions.appendMediaChunk(
         session,
         "video-call-recording",
-        call.recording_media_id,
+        seq === 1 ? null : call.recording_media_id,
         seq,
         checked(),
         () => "video/webm",

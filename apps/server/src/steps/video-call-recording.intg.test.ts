@@ -151,7 +151,7 @@ describe.each(databases)("video-call recording on $name", (database) => {
 
     const first = await chunk(op, callId, 1, one);
     expect(first.status).toBe(201);
-    expect((await chunk(op, callId, 1, one)).code).toBe("MEDIA_CHUNK_OUT_OF_ORDER");
+    expect((await chunk(op, callId, 0, one)).code).toBe("PARAM_INVALID");
     expect((await chunk(op, callId, 3, three)).code).toBe("MEDIA_CHUNK_OUT_OF_ORDER");
     expect((await chunk(op, callId, 2, two)).json).toMatchObject({
       media_id: first.json.media_id,
@@ -194,6 +194,23 @@ describe.each(databases)("video-call recording on $name", (database) => {
     });
     expect(del.statusCode).toBe(200);
     expect(storedObjects()).toHaveLength(0);
+  });
+
+  it("an operator whose page was reloaded starts the call's next recording; the latest is served", async () => {
+    const { token, callId } = await liveCall();
+    const a = Buffer.concat([WEBM, randomBytes(2_000)]);
+    const b = Buffer.concat([WEBM, randomBytes(3_000)]);
+    const first = await chunk(op, callId, 1, a);
+    expect((await chunk(op, callId, 2, Buffer.from("more"))).status).toBe(201);
+    t.clock.advance(1_000);
+    const second = await chunk(op, callId, 1, b);
+    expect(second.json.media_id).not.toBe(first.json.media_id);
+    expect((await chunk(op, callId, 3, Buffer.from("x"))).code).toBe("MEDIA_CHUNK_OUT_OF_ORDER");
+    expect((await chunk(op, callId, 2, Buffer.from("tail"))).json.size).toBe(3_008);
+    const res = await mediaOf(token, "video-call-recording");
+    expect(res.rawPayload.equals(Buffer.concat([b, Buffer.from("tail")]))).toBe(true);
+    const ended = await dash(op, "POST", `/dashboard/api/video-calls/${callId}/end`, { outcome: "failed" });
+    expect(ended.video_call).toMatchObject({ recording: second.json.media_id });
   });
 
   it("record: false refuses recording; the person's view says whether the call is recorded", async () => {

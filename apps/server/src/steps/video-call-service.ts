@@ -543,16 +543,17 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
       return { call, session: s };
     },
 
-    /** Names the call's recording (its first chunk created it) and notes it in the session's timeline. */
+    /**
+     * Names the call's latest recording (its first chunk created it; an operator's reloaded page starts
+     * another) and notes it in the session's timeline, so every recording of the call is listed there.
+     */
     async noteRecording(call: CallRow, s: SessionRecord, mediaId: string): Promise<void> {
-      const r = await db
+      await db
         .updateTable("video_calls")
         .set({ recording_media_id: mediaId })
         .where("id", "=", call.id)
-        .where("recording_media_id", "is", null)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) > 0)
-        await sessions.appendEvent(s, "video_call.recording", { callId: call.id, mediaId });
+        .execute();
+      await sessions.appendEvent(s, "video_call.recording", { callId: call.id, mediaId });
     },
 
     /** Records a still's media id as part of the call (kept in the session's timeline). */
