@@ -18,6 +18,28 @@ import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
 import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
 
+// The functions given to evaluate/waitForFunction run in the page. This program has no DOM types
+// (they would change the types the engine is checked against), so the page's globals are typed here.
+interface PageVideo {
+  videoWidth: number;
+  videoHeight: number;
+  currentTime: number;
+  readyState: number;
+  srcObject: { getAudioTracks(): unknown[] } | null;
+  getVideoPlaybackQuality(): { totalVideoFrames: number };
+}
+interface PageImage {
+  complete: boolean;
+  naturalWidth: number;
+}
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): unknown;
+    querySelectorAll(selector: string): Iterable<unknown>;
+  };
+  MediaStream: abstract new () => unknown;
+}
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const artifacts = path.join(repo, "test-artifacts/dashboard");
 const CHROMIUM = "/usr/bin/chromium";
@@ -115,14 +137,18 @@ describe("video call: widget ↔ dashboard", () => {
       await person.waitForSelector("[data-screen=video-call-live]");
       await operator.waitForFunction(
         () => {
-          const v = document.querySelector<HTMLVideoElement>("video[data-video=remote]");
+          const v = (globalThis as unknown as PageGlobals).document.querySelector(
+            "video[data-video=remote]",
+          ) as PageVideo | null;
           return v !== null && v.videoWidth > 0 && v.currentTime > 0.3;
         },
         undefined,
         { timeout: 30_000 },
       );
       const frames = await operator.evaluate(async () => {
-        const v = document.querySelector<HTMLVideoElement>("video[data-video=remote]");
+        const v = (globalThis as unknown as PageGlobals).document.querySelector(
+          "video[data-video=remote]",
+        ) as PageVideo | null;
         if (!v) return null;
         const q1 = v.getVideoPlaybackQuality().totalVideoFrames;
         const t1 = v.currentTime;
@@ -132,7 +158,9 @@ describe("video call: widget ↔ dashboard", () => {
           height: v.videoHeight,
           framesAdvanced: v.getVideoPlaybackQuality().totalVideoFrames - q1,
           timeAdvanced: v.currentTime - t1,
-          hasAudio: v.srcObject instanceof MediaStream && v.srcObject.getAudioTracks().length > 0,
+          hasAudio:
+            v.srcObject instanceof (globalThis as unknown as PageGlobals).MediaStream &&
+            (v.srcObject?.getAudioTracks().length ?? 0) > 0,
         };
       });
       expect(frames).not.toBeNull();
@@ -143,7 +171,9 @@ describe("video call: widget ↔ dashboard", () => {
       expect(frames?.hasAudio).toBe(true);
       // The person sees the operator too.
       await person.waitForFunction(() => {
-        const v = document.querySelector<HTMLVideoElement>("video.vc-remote");
+        const v = (globalThis as unknown as PageGlobals).document.querySelector(
+          "video.vc-remote",
+        ) as PageVideo | null;
         return v !== null && v.videoWidth > 0;
       });
       await person.screenshot({ path: path.join(artifacts, "video-call-person.png") });
@@ -152,7 +182,9 @@ describe("video call: widget ↔ dashboard", () => {
       await person.reload();
       await person.waitForSelector("[data-screen=video-call-live]");
       await person.waitForFunction(() => {
-        const v = document.querySelector<HTMLVideoElement>("video.vc-remote");
+        const v = (globalThis as unknown as PageGlobals).document.querySelector(
+          "video.vc-remote",
+        ) as PageVideo | null;
         return v !== null && v.videoWidth > 0 && v.currentTime > 0.3;
       });
       await operator.waitForSelector("[data-call-state=connected]");
@@ -163,7 +195,9 @@ describe("video call: widget ↔ dashboard", () => {
       await operator.click("[data-action=capture-still]");
       await operator.waitForSelector("[data-list=stills] li img");
       await operator.waitForFunction(() => {
-        const img = document.querySelector<HTMLImageElement>("[data-list=stills] li img");
+        const img = (globalThis as unknown as PageGlobals).document.querySelector(
+          "[data-list=stills] li img",
+        ) as PageImage | null;
         return img !== null && img.complete && img.naturalWidth > 0;
       });
       await operator.screenshot({ path: path.join(artifacts, "video-call-operator.png") });
@@ -179,12 +213,16 @@ describe("video call: widget ↔ dashboard", () => {
       await operator.goto(`${base}/dashboard/#/sessions/${token}`);
       await operator.waitForSelector("[data-video-call=passed]");
       await operator.waitForFunction(() => {
-        const img = document.querySelector<HTMLImageElement>("[data-video-call] img");
+        const img = (globalThis as unknown as PageGlobals).document.querySelector(
+          "[data-video-call] img",
+        ) as PageImage | null;
         return img !== null && img.complete && img.naturalWidth > 0;
       });
       // The recording is on the session page, playable.
       await operator.waitForFunction(() => {
-        const v = document.querySelector<HTMLVideoElement>("[data-media-kind=video-call-recording] video");
+        const v = (globalThis as unknown as PageGlobals).document.querySelector(
+          "[data-media-kind=video-call-recording] video",
+        ) as PageVideo | null;
         return v !== null && v.readyState >= 1;
       });
       await operator.locator("[data-video-call]").scrollIntoViewIfNeeded();
@@ -275,7 +313,9 @@ describe("video call: widget ↔ dashboard", () => {
       // The camera is off once the call is over.
       expect(
         await person.evaluate(() =>
-          [...document.querySelectorAll("video")].every((v) => v.srcObject === null),
+          [...(globalThis as unknown as PageGlobals).document.querySelectorAll("video")].every(
+            (v) => (v as PageVideo).srcObject === null,
+          ),
         ),
       ).toBe(true);
 
