@@ -20,7 +20,12 @@
  *   and the real tablet replay, on no genuine capture (lowest genuine saturation 0.23; 16/127
  *   have a full straight edge, none with a pale face). One real print is evidence, not validation.
  * - print-halftone (advisory): chroma spectral peak; genuine MJPEG frames reach 1.33 against a
- *   threshold of 1.45, too close to gate.
+ *   threshold of 1.45, too close to gate. On the fine halftone (0.7 px cells, optical blur 0.8 px,
+ *   JPEG 90) there is nothing left to find: its chroma peaks measured 0.30–0.95, below most genuine
+ *   captures, and per-tile peaks (32/64 px tiles, luma and chroma; median over tiles of each tile's
+ *   strongest 2–4 px peak) gave 0.85–1.36 on 10 fine prints against a genuine maximum of 1.09–1.50
+ *   (2026-11-26): a tile-median cannot separate them, so the signal was left as it is. The fine
+ *   prints that are caught (16/20) are caught by the paper edge (frame-edges), not the halftone.
  * - tonal-range (advisory): face saturation; fires on both real attacks and no genuine capture,
  *   but two attack samples validate nothing and lighting moves it as much.
  * - model-advisory (advisory): Human's antispoof/liveness numbers fired on 30/127 genuine
