@@ -47,10 +47,13 @@ export interface SessionSummary {
 
 export interface SessionPage {
   items: SessionSummary[];
-  page: number;
   page_size: number;
   has_more: boolean;
-  truncated: boolean;
+  /** Pass as `after` for the next (older) page; null on the last page. */
+  next_cursor: string | null;
+  /** Matching sessions, counted up to a cap: `total_more` says there are more than `total`. */
+  total: number;
+  total_more: boolean;
 }
 
 export interface FieldRow {

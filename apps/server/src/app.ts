@@ -56,6 +56,8 @@ export interface AppDeps {
   /** Every configured master key, the active one first (rotation); default: just `masterKey`. */
   masterKeys?: MasterKeyring;
   rateLimiter?: RateLimiter;
+  /** Dashboard login attempts per client IP; default: in-memory, DASHBOARD_LOGIN_IP_PER_MINUTE. */
+  loginRateLimiter?: RateLimiter;
   /** Background jobs; defaults to the durable job table in the same database (BullMQ with Redis). */
   jobs?: WorkQueue;
   /** The demo company's raw key, when the demo page is enabled. */
@@ -175,7 +177,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sessionMediaLimitBytes: config.sessionMediaLimitBytes,
   });
   const dashboardRepo = createDashboardRepository(deps.database.db);
-  const dashboardUsers = createUserService({ repo: dashboardRepo, clock, ...config.dashboard });
+  const dashboardUsers = createUserService({
+    repo: dashboardRepo,
+    clock,
+    ...config.dashboard,
+    ipLimiter: deps.loginRateLimiter ?? createMemoryRateLimiter(config.dashboard.loginIpPerMinute),
+  });
   await http.register(dashboardRoutes, {
     users: dashboardUsers,
     review: createSessionReviewService({
@@ -183,7 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       sessions,
       dashboard: dashboardRepo,
       clock,
-      searchByPerson: sessions.searchByPerson,
+      searchDigests: vault.searchDigests,
       writeFindings: sealedFindingsWriter({ db: deps.database.db, vault, clock }),
       auditData: { seal: vault.sealAudit, open: vault.openAudit },
     }),

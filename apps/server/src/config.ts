@@ -88,6 +88,8 @@ const ZEnv = z.object({
   DASHBOARD_MAX_FAILED_LOGINS: z.coerce.number().int().min(1).max(100).default(5),
   /** …for this many minutes. */
   DASHBOARD_LOCKOUT_MINUTES: z.coerce.number().min(0.1).max(1_440).default(15),
+  /** Dashboard login attempts per minute from one client IP, whatever the accounts (shared in Redis with REDIS_URL). */
+  DASHBOARD_LOGIN_IP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** SMTP server for e-mail codes and beneficiary links: smtp(s)://user:pass@host:port (or the parts below). */
   SMTP_URL: z.string().optional(),
   SMTP_HOST: z.string().optional(),
@@ -180,7 +182,7 @@ export interface Config {
   callbackTimeoutMs: number;
   callbackConcurrency: number;
   callbackBusyPerSecond: number;
-  dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number };
+  dashboard: { loginTtlMs: number; maxFailedLogins: number; lockoutMs: number; loginIpPerMinute: number };
   /** undefined: one per CPU. */
   verifyThreads: number | undefined;
   /** BullMQ job queues and shared rate limits when set. */
@@ -256,6 +258,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginTtlMs: Math.round(e.DASHBOARD_LOGIN_HOURS * 3_600_000),
       maxFailedLogins: e.DASHBOARD_MAX_FAILED_LOGINS,
       lockoutMs: Math.round(e.DASHBOARD_LOCKOUT_MINUTES * 60_000),
+      loginIpPerMinute: e.DASHBOARD_LOGIN_IP_PER_MINUTE,
     },
     verifyThreads: e.VERIFY_THREADS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,

@@ -27,6 +27,8 @@ export interface Runtime {
   jobs?: WorkQueue;
   /** Shared in Redis when configured; absent: buildApp's in-memory bucket. */
   rateLimiter?: RateLimiter;
+  /** Dashboard login attempts per client IP; shared in Redis when configured, like `rateLimiter`. */
+  loginRateLimiter?: RateLimiter;
   /** Closes the Redis connections and the S3 client (after the database, at shutdown). */
   closeShared(): Promise<void>;
 }
@@ -46,7 +48,9 @@ export async function openRuntime(config: Readonly<Config>): Promise<Runtime> {
     masterKey: masterKeys.active.key,
     masterKeys,
     clock: systemClock,
-    ...(shared ? { jobs: shared.jobs, rateLimiter: shared.rateLimiter } : {}),
+    ...(shared
+      ? { jobs: shared.jobs, rateLimiter: shared.rateLimiter, loginRateLimiter: shared.loginRateLimiter }
+      : {}),
     async closeShared() {
       await shared?.close();
       s3?.close();
@@ -77,6 +81,10 @@ function openRedis(config: Readonly<Config>, redis: { url: string; prefix: strin
     rateLimiter: createRedisRateLimiter(connection, config.beginRateLimitPerMinute, {
       prefix: redis.prefix,
       fallback: createMemoryRateLimiter(config.beginRateLimitPerMinute),
+    }),
+    loginRateLimiter: createRedisRateLimiter(connection, config.dashboard.loginIpPerMinute, {
+      prefix: redis.prefix,
+      fallback: createMemoryRateLimiter(config.dashboard.loginIpPerMinute),
     }),
     async close() {
       await jobs.close();

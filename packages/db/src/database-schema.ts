@@ -62,6 +62,18 @@ export interface SessionsTable {
   version: number;
   created_at: number;
   updated_at: number;
+  /** Filter columns (migration 0012), derived from the findings' clear fields on every write. */
+  document_type: string | null;
+  document_country: string | null;
+}
+
+/** One row per reason code of a session (migration 0012): the list's filter and the overview's counts. */
+export interface SessionReasonCodesTable {
+  session_token: string;
+  company_id: string;
+  code: string;
+  /** The session's created_at (the overview counts codes of sessions created in its window). */
+  created_at: number;
 }
 
 export interface MediaTable {
@@ -281,6 +293,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   configurations: ConfigurationsTable;
   sessions: SessionsTable;
+  session_reason_codes: SessionReasonCodesTable;
   media: MediaTable;
   media_parts: MediaPartsTable;
   session_events: SessionEventsTable;

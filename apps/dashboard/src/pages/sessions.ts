@@ -8,7 +8,9 @@ const FILTERS = ["q", "status", "document_type", "country", "reason_code", "from
 
 export async function renderSessions(ctx: PageContext): Promise<void> {
   const q = ctx.query;
+  // Keyset pages: `after` is the previous page's cursor; `page` only numbers the page for display.
   const page = Math.max(1, Number(q.get("page") ?? 1) || 1);
+  const after = q.get("after") ?? "";
   const select = (name: string, options: string[], labels: Record<string, string> = {}) =>
     h(
       "select",
@@ -55,15 +57,20 @@ export async function renderSessions(ctx: PageContext): Promise<void> {
     const v = q.get(name);
     if (v) query.set(name, v);
   }
-  query.set("page", String(page));
+  if (after) query.set("after", after);
   query.set("page_size", "25");
   const list = await api.sessions(query);
-  const pageLink = (p: number, label: string, rel: string) => {
+  const pageLink = (cursor: string | null, p: number, label: string, rel: string) => {
     const next = new URLSearchParams(query);
     next.delete("page_size");
-    next.set("page", String(p));
+    next.delete("after");
+    if (cursor) {
+      next.set("after", cursor);
+      next.set("page", String(p));
+    }
     return h("a", { href: `#/sessions?${next.toString()}`, class: "btn secondary small", rel }, label);
   };
+  const total = `${list.total_more ? "more than " : ""}${list.total.toLocaleString("en")} matching`;
   const rows = list.items.map((s) =>
     h(
       "tr",
@@ -126,10 +133,9 @@ export async function renderSessions(ctx: PageContext): Promise<void> {
     h(
       "nav",
       { class: "pager", "aria-label": "Pages" },
-      page > 1 ? pageLink(page - 1, "← Newer", "prev") : null,
-      h("span", {}, `Page ${page}`),
-      list.has_more ? pageLink(page + 1, "Older →", "next") : null,
-      list.truncated ? h("span", { class: "hint" }, "Search stopped early; narrow the dates.") : null,
+      after ? pageLink(null, 1, "← Newest", "first") : null,
+      h("span", {}, `Page ${page} · ${total}`),
+      list.next_cursor ? pageLink(list.next_cursor, page + 1, "Older →", "next") : null,
     ),
   );
 }

@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import { OVERVIEW_CACHE_MS } from "./session-review-service.ts";
 
 let t: TestApp;
 let companyA: { company_id: string; company_key: string };
@@ -498,10 +499,20 @@ describe("sessions list", () => {
       [bob, anna],
     );
     const page1 = (await api(a, "GET", "/dashboard/api/sessions?page_size=2")).json();
-    expect(page1).toMatchObject({ has_more: true, page: 1 });
-    const page2 = (await api(a, "GET", "/dashboard/api/sessions?page_size=2&page=2")).json();
+    expect(page1).toMatchObject({ has_more: true, total: 3, total_more: false });
+    expect(page1.items.map((i: { session_token: string }) => i.session_token)).toEqual([fresh, bob]);
+    const page2 = (
+      await api(
+        a,
+        "GET",
+        `/dashboard/api/sessions?page_size=2&after=${encodeURIComponent(page1.next_cursor)}`,
+      )
+    ).json();
     expect(page2.items.map((i: { session_token: string }) => i.session_token)).toEqual([anna]);
-    expect(page2.has_more).toBe(false);
+    expect(page2).toMatchObject({ has_more: false, next_cursor: null, total: 3 });
+    expect((await api(a, "GET", "/dashboard/api/sessions?after=1.x%2Fy")).json().error.code).toBe(
+      "PARAM_INVALID",
+    );
     const bad = await api(a, "GET", "/dashboard/api/sessions?status=nope");
     expect(bad.statusCode).toBe(400);
     expect((await api(a, "GET", "/dashboard/api/sessions?from=yesterday")).json().error.code).toBe(
@@ -707,5 +718,35 @@ describe("overview", () => {
     expect(o.per_day).toHaveLength(7);
     expect(o.per_day.at(-1)?.counts).toEqual({ approved: 1, rejected: 1, in_progress: 1 });
     expect(o.top_reason_codes.map((r) => r.code)).toEqual(["face_mismatch", "no_face"]);
+  });
+
+  it("is cached briefly per company: new sessions show after the TTL, a review at once", async () => {
+    const a = await login("admin@a.test");
+    const b = await login("admin@b.test");
+    const total = async (who: typeof a) =>
+      ((await api(who, "GET", "/dashboard/api/overview?days=7")).json() as { total: number }).total;
+    const token = await manualCheckSession(companyA.company_key);
+    expect(await total(a)).toBe(1);
+    expect(await total(b)).toBe(0);
+    await begin(companyA.company_key);
+    await begin(companyB.company_key);
+    // Within the TTL the cached figures are served (per company).
+    expect(await total(a)).toBe(1);
+    expect(await total(b)).toBe(0);
+    t.clock.advance(OVERVIEW_CACHE_MS + 1);
+    expect(await total(a)).toBe(2);
+    expect(await total(b)).toBe(1);
+    // A review through the dashboard drops the company's figures at once.
+    const before = (await api(a, "GET", "/dashboard/api/overview?days=7")).json() as {
+      totals: Record<string, number>;
+    };
+    expect(before.totals.manual_check).toBe(1);
+    expect(
+      (await api(a, "POST", `/dashboard/api/sessions/${token}/review`, { decision: "approve" })).statusCode,
+    ).toBe(200);
+    const after = (await api(a, "GET", "/dashboard/api/overview?days=7")).json() as {
+      totals: Record<string, number>;
+    };
+    expect(after.totals).toEqual({ approved: 1, in_progress: 1 });
   });
 });

@@ -149,7 +149,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardDeps> = async (app, de
     const b = body(request);
     if (typeof b.email !== "string" || typeof b.password !== "string")
       throw new AppError("PARAM_MISSING", { message: "email and password are required" });
-    const { token, login, user } = await users.login(b.email, b.password);
+    const { token, login, user } = await users.login(b.email, b.password, request.ip);
     reply.setCookie(
       DASHBOARD_COOKIE,
       token,
@@ -251,7 +251,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardDeps> = async (app, de
           country: optString(q.country, "country", 3),
           reasonCode: optString(q.reason_code, "reason_code", 60),
           q: optString(q.q, "q", 200),
-          page: intParam(q.page, "page", 1, 10_000, 1),
+          after: optString(q.after, "after", 100),
           pageSize: intParam(q.page_size, "page_size", 1, 100, 25),
         });
       },

@@ -4,7 +4,7 @@
  * result API all see it), field corrections, the audit trail and the overview figures.
  * @module
  */
-import { AppError, type Clock, type SessionVerification } from "@verimat/core";
+import { AppError, type BlindIndexField, type Clock, type SessionVerification } from "@verimat/core";
 import {
   type AuditEntry,
   type CompanyRecord,
@@ -13,6 +13,8 @@ import {
   type DashboardRepository,
   type DashboardUserRecord,
   type Database,
+  type SessionCursor,
+  type SessionListFilter,
   type SessionRecord,
   type SessionSummaryRow,
 } from "@verimat/db";
@@ -47,9 +49,15 @@ export interface SessionListQuery {
   country?: string | undefined;
   reasonCode?: string | undefined;
   q?: string | undefined;
-  page: number;
+  /** The `next_cursor` of the previous page (absent: the newest sessions). */
+  after?: string | undefined;
   pageSize: number;
 }
+
+/** Matching sessions counted at most (a count is a scan of the matches): beyond it, "more than". */
+export const LIST_COUNT_CAP = 10_000;
+/** How long one company's overview figures are reused (per process; reviews clear it at once). */
+export const OVERVIEW_CACHE_MS = 15_000;
 
 function str(v: unknown): string {
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
@@ -64,32 +72,16 @@ function reasonCodesOf(v: Record<string, unknown>): string[] {
   return Array.isArray(v.reasonCodes) ? v.reasonCodes.filter((x): x is string => typeof x === "string") : [];
 }
 
-/**
- * The free-text search: token prefix, name words, document number. Kept in one function so that a
- * change in how personal fields are stored (encryption, a blind index) changes only this and the scan.
- */
-export function matchesSearch(row: SessionSummaryRow, q: string): boolean {
-  const needle = q.trim().toLowerCase();
-  if (!needle) return true;
-  if (row.token.startsWith(needle)) return true;
-  const p = personOf(row.verification);
-  const name = `${str(p.first_name)} ${str(p.last_name)}`.toLowerCase();
-  if (needle.split(/\s+/).every((w) => name.includes(w))) return true;
-  const doc = str(p.document_number).toLowerCase();
-  return doc !== "" && doc.includes(needle.replace(/\s+/g, ""));
+/** A page's `next_cursor`: the last row's created_at and token (opaque to clients). */
+export function encodeCursor(c: SessionCursor): string {
+  return `${c.createdAt}.${c.token}`;
 }
 
-export function matchesFilters(row: SessionSummaryRow, f: SessionListQuery): boolean {
-  const v = row.verification;
-  if (f.documentType && str(v.documentType) !== f.documentType) return false;
-  if (f.country) {
-    const p = personOf(v);
-    const c = f.country.toUpperCase();
-    if (str(p.issuing_state).toUpperCase() !== c && str(p.nationality).toUpperCase() !== c) return false;
-  }
-  if (f.reasonCode && !reasonCodesOf(v).includes(f.reasonCode)) return false;
-  if (f.q && !matchesSearch(row, f.q)) return false;
-  return true;
+/** @throws AppError PARAM_INVALID when `after` is not a cursor this service wrote. */
+export function decodeCursor(after: string): SessionCursor {
+  const m = /^(\d{1,15})\.([0-9a-z]{1,64})$/.exec(after);
+  if (!m?.[1] || !m[2]) throw new AppError("PARAM_INVALID", { message: "after is not a list cursor" });
+  return { createdAt: Number(m[1]), token: m[2] };
 }
 
 export function summarize(row: SessionSummaryRow) {
@@ -110,30 +102,17 @@ export function summarize(row: SessionSummaryRow) {
   };
 }
 
-const SCAN_BATCH = 250;
-/** Rows read at most for one page of a JSON-filtered list; beyond it the answer says `truncated`. */
-const SCAN_LIMIT = 50_000;
-
 export interface ReviewDeps {
   db: Kysely<Database>;
   sessions: SessionService;
   dashboard: DashboardRepository;
   clock: Clock;
   /**
-   * Search of names and document numbers through a blind index (when personal fields are encrypted
-   * at rest, `sessions.searchByPerson`). Without it the list matches the findings as stored.
+   * The blind-index digests of a search term for one field (`vault.searchDigests`: the company's
+   * index key, the field's normalisation, one digest per name word). Without it the list searches
+   * by exact token only.
    */
-  searchByPerson?: (
-    companyId: string,
-    query: {
-      name?: string | undefined;
-      documentNumber?: string | undefined;
-      email?: string | undefined;
-      phone?: string | undefined;
-      registrationNumber?: string | undefined;
-    },
-    limit?: number,
-  ) => Promise<{ token: string }[]>;
+  searchDigests?: (companyId: string, field: BlindIndexField, term: string) => Promise<string[]>;
   /**
    * Seals the data of session-scoped audit entries under the session's key (a correction records
    * old and new names, a review its comment) and opens it for display (vault `sealAudit` /
@@ -159,6 +138,18 @@ export interface ReviewDeps {
 
 type Actor = Pick<DashboardUserRecord, "id" | "email" | "companyId">;
 
+interface Overview {
+  days: number;
+  from: string;
+  totals: Record<string, number>;
+  total: number;
+  pass_rate: number | null;
+  median_decision_ms: number | null;
+  per_day: { day: string; counts: Record<string, number> }[];
+  top_reason_codes: { code: string; count: number; description: string }[];
+  computed_at: string;
+}
+
 export function createSessionReviewService(deps: ReviewDeps) {
   const { sessions, dashboard, clock } = deps;
   const writeFindings =
@@ -178,6 +169,12 @@ export function createSessionReviewService(deps: ReviewDeps) {
         if (ok) await alsoWrite?.(trx);
         return ok;
       }));
+
+  const overviewCache = new Map<string, { until: number; value: Overview }>();
+  const dropOverview = (companyId: string) => {
+    for (const key of overviewCache.keys())
+      if (key.startsWith(`${companyId}\u0000`)) overviewCache.delete(key);
+  };
 
   async function requireSession(company: CompanyRecord, token: string): Promise<SessionRecord> {
     const s = await sessions.findForCompany(company, token);
@@ -229,77 +226,57 @@ export function createSessionReviewService(deps: ReviewDeps) {
       openAuditEntries(await dashboard.listAudit(companyId, { limit })),
 
     /**
-     * A page of the company's sessions, newest first, with filters and search. Status, dates and
-     * token are SQL filters; document type and reason codes are read from the stored findings (kept
-     * in clear); name, document number and country need the person, so rows are opened through the
-     * session service (which decrypts sealed findings) only when one of those is asked for, and for
-     * the rows shown.
+     * A page of the company's sessions, newest first, with filters and search, all in SQL on indexes
+     * (see `DashboardRepository.listSessions`): status, dates, document type, issuing state and reason
+     * code are columns written with the findings; the search is the exact token or the blind index
+     * (name words, document number, registration number, and when the text looks like one an e-mail
+     * or phone). Pages are keyset (`after` = the previous page's `next_cursor`); `total` counts the
+     * matches up to LIST_COUNT_CAP (`total_more`: there are more). Only the rows shown are opened.
      */
     async list(company: CompanyRecord, query: SessionListQuery) {
       const raw = query.q?.trim() ?? "";
-      const tokenSearch = /^[0-9a-z]{40}$/.test(raw) ? raw : undefined;
-      let tokens: string[] | undefined;
-      if (raw && !tokenSearch && deps.searchByPerson) {
-        const byName = await deps.searchByPerson(company.id, { name: raw }, 500);
-        const byNumber = await deps.searchByPerson(company.id, { documentNumber: raw }, 500);
-        // Verified contacts and KYB registration numbers are indexed too (blind index, exact match).
-        const byEmail = raw.includes("@") ? await deps.searchByPerson(company.id, { email: raw }, 500) : [];
-        const byPhone = /\d/.test(raw) ? await deps.searchByPerson(company.id, { phone: raw }, 500) : [];
-        const byRegistration = await deps.searchByPerson(company.id, { registrationNumber: raw }, 500);
-        tokens = [
-          ...new Set([...byName, ...byNumber, ...byEmail, ...byPhone, ...byRegistration].map((x) => x.token)),
-        ];
+      let search: SessionListFilter["search"];
+      if (raw) {
+        const groups: string[][] = [];
+        if (deps.searchDigests) {
+          const fields: BlindIndexField[] = ["name", "document_number", "registration_number"];
+          if (raw.includes("@")) fields.push("email");
+          if (/\d/.test(raw)) fields.push("phone");
+          for (const field of fields) groups.push(await deps.searchDigests(company.id, field, raw));
+        }
+        search = {
+          token: /^[0-9a-z]{40}$/.test(raw) ? raw : undefined,
+          digestGroups: groups.filter((g) => g.length > 0),
+        };
       }
-      const filter = { status: query.status, from: query.from, to: query.to, token: tokenSearch, tokens };
-      // What is left for the rows themselves after SQL (and the blind index) did their part.
-      const q = tokenSearch || tokens ? { ...query, q: undefined } : query;
-      const needsPerson = Boolean(q.country || q.q);
-      const open = async (row: SessionSummaryRow): Promise<SessionSummaryRow | null> => {
-        const s = await sessions.findForCompany(company, row.token);
-        return s ? { ...row, status: s.status, verification: s.verification, technical: s.technical } : null;
+      const filter: SessionListFilter = {
+        status: query.status,
+        from: query.from,
+        to: query.to,
+        documentType: query.documentType,
+        country: query.country?.toUpperCase(),
+        reasonCode: query.reasonCode,
+        search,
       };
-      const skip = (query.page - 1) * query.pageSize;
-      const items: SessionSummaryRow[] = [];
-      let matched = 0;
-      let scanned = 0;
-      let cursor: { createdAt: number; token: string } | null = null;
-      let hasMore = false;
-      let truncated = false;
-      scan: for (;;) {
-        const rows = await dashboard.scanSessions(company.id, filter, cursor, SCAN_BATCH);
-        for (const stored of rows) {
-          const cheap = { ...q, country: undefined, q: undefined };
-          if (!matchesFilters(stored, cheap)) continue;
-          let row: SessionSummaryRow | null = stored;
-          if (needsPerson) {
-            row = await open(stored);
-            if (!row || !matchesFilters(row, q)) continue;
-          }
-          matched++;
-          if (matched <= skip) continue;
-          if (items.length >= query.pageSize) {
-            hasMore = true;
-            break scan;
-          }
-          items.push(row);
-        }
-        scanned += rows.length;
-        const last = rows.at(-1);
-        if (rows.length < SCAN_BATCH || !last) break;
-        if (scanned >= SCAN_LIMIT) {
-          truncated = true;
-          break;
-        }
-        cursor = { createdAt: last.createdAt, token: last.token };
-      }
+      const after = query.after ? decodeCursor(query.after) : null;
+      const rows = await dashboard.listSessions(company.id, filter, after, query.pageSize + 1);
+      const page = rows.slice(0, query.pageSize);
+      const last = page.at(-1);
+      const total = await dashboard.countSessions(company.id, filter, LIST_COUNT_CAP);
       const shown: SessionSummaryRow[] = [];
-      for (const row of items) shown.push(needsPerson ? row : ((await open(row)) ?? row));
+      for (const row of page) {
+        const s = await sessions.findForCompany(company, row.token);
+        shown.push(
+          s ? { ...row, status: s.status, verification: s.verification, technical: s.technical } : row,
+        );
+      }
       return {
         items: shown.map(summarize),
-        page: query.page,
         page_size: query.pageSize,
-        has_more: hasMore,
-        truncated,
+        has_more: rows.length > query.pageSize,
+        next_cursor: rows.length > query.pageSize && last ? encodeCursor(last) : null,
+        total: total.count,
+        total_more: total.more,
       };
     },
 
@@ -431,6 +408,7 @@ export function createSessionReviewService(deps: ReviewDeps) {
         { by: actor.email, userId: actor.id, reasonCode: rejectReason.value, commented: comment !== "" },
         (trx) => audit(actor, "session.review", auditData, s.token, trx),
       );
+      dropOverview(company.id);
       return sessions.buildResult(after);
     },
 
@@ -476,6 +454,7 @@ export function createSessionReviewService(deps: ReviewDeps) {
           audit(actor, "session.correct", auditData, s.token, trx),
         );
         if (!ok) continue;
+        dropOverview(company.id);
         await sessions.appendEvent(s, "session.corrected", { by: actor.email, fields: Object.keys(changes) });
         const after = await sessions.findForCompany(company, s.token);
         return sessions.buildResult(after ?? s);
@@ -485,55 +464,47 @@ export function createSessionReviewService(deps: ReviewDeps) {
       });
     },
 
-    /** Counts per day by outcome, pass rate, top reason codes, median time to decision. */
-    async overview(companyId: string, days: number) {
+    /**
+     * Counts per day by outcome, pass rate, top reason codes, median time to decision: SQL aggregates
+     * (`DashboardRepository.overviewCounts`), kept OVERVIEW_CACHE_MS per company and window in this
+     * process; a review or correction made here drops the company's entries at once, changes made
+     * elsewhere (the engine, other processes) show within the TTL.
+     */
+    async overview(companyId: string, days: number): Promise<Overview> {
       const now = clock.now();
+      const key = `${companyId}\u0000${days}`;
+      const hit = overviewCache.get(key);
+      if (hit && hit.until > now) return hit.value;
       const dayMs = 86_400_000;
       const start = Math.floor(now / dayMs) * dayMs - (days - 1) * dayMs;
+      const figures = await dashboard.overviewCounts(companyId, start);
       const perDay = new Map<string, Record<string, number>>();
       for (let d = 0; d < days; d++) perDay.set(new Date(start + d * dayMs).toISOString().slice(0, 10), {});
       const totals: Record<string, number> = {};
-      const reasons = new Map<string, number>();
-      const decisionTimes: number[] = [];
-      let cursor: { createdAt: number; token: string } | null = null;
-      for (;;) {
-        const rows = await dashboard.scanSessions(companyId, { from: start }, cursor, 1_000);
-        for (const r of rows) {
-          const day = new Date(r.createdAt).toISOString().slice(0, 10);
-          const bucket = perDay.get(day);
-          if (bucket) bucket[r.status] = (bucket[r.status] ?? 0) + 1;
-          totals[r.status] = (totals[r.status] ?? 0) + 1;
-          for (const code of reasonCodesOf(r.verification)) reasons.set(code, (reasons.get(code) ?? 0) + 1);
-          if (r.submittedAt !== null && r.completedAt !== null && r.completedAt >= r.submittedAt)
-            decisionTimes.push(r.completedAt - r.submittedAt);
-        }
-        const last = rows.at(-1);
-        if (rows.length < 1_000 || !last) break;
-        cursor = { createdAt: last.createdAt, token: last.token };
+      for (const r of figures.perDay) {
+        const bucket = perDay.get(new Date(r.day * dayMs).toISOString().slice(0, 10));
+        if (bucket) bucket[r.status] = (bucket[r.status] ?? 0) + r.count;
+        totals[r.status] = (totals[r.status] ?? 0) + r.count;
       }
-      decisionTimes.sort((a, b) => a - b);
-      const mid = Math.floor(decisionTimes.length / 2);
-      const median =
-        decisionTimes.length === 0
-          ? null
-          : decisionTimes.length % 2 === 1
-            ? (decisionTimes[mid] ?? 0)
-            : ((decisionTimes[mid - 1] ?? 0) + (decisionTimes[mid] ?? 0)) / 2;
       const approved = totals.approved ?? 0;
       const rejected = totals.rejected ?? 0;
-      return {
+      const value = {
         days,
         from: new Date(start).toISOString(),
         totals,
         total: Object.values(totals).reduce((a, b) => a + b, 0),
         pass_rate: approved + rejected === 0 ? null : approved / (approved + rejected),
-        median_decision_ms: median,
+        median_decision_ms: figures.medianDecisionMs,
         per_day: [...perDay.entries()].map(([day, counts]) => ({ day, counts })),
-        top_reason_codes: [...reasons.entries()]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        top_reason_codes: figures.reasons
+          .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
           .slice(0, 8)
-          .map(([code, count]) => ({ code, count, description: REVIEW_REASON_CODES[code] ?? "" })),
+          .map(({ code, count }) => ({ code, count, description: REVIEW_REASON_CODES[code] ?? "" })),
+        computed_at: new Date(now).toISOString(),
       };
+      if (overviewCache.size >= 1_000) overviewCache.clear();
+      overviewCache.set(key, { until: now + OVERVIEW_CACHE_MS, value });
+      return value;
     },
   };
 }

@@ -13,6 +13,7 @@ import type {
   DashboardRole,
   DashboardUserRecord,
 } from "@verimat/db";
+import type { RateLimiter } from "../services/rate-limiter.ts";
 
 export const DASHBOARD_ROLES = ["admin", "operator"] as const satisfies readonly DashboardRole[];
 
@@ -40,6 +41,12 @@ export interface UserServiceDeps {
   /** Failed logins in a row that lock the account. */
   maxFailedLogins: number;
   lockoutMs: number;
+  /**
+   * Login attempts per client IP (any accounts): one token per attempt, taken before the password
+   * is checked, so one address cannot walk through many accounts below each one's lock-out.
+   * Absent: no per-IP limit.
+   */
+  ipLimiter?: RateLimiter;
 }
 
 export interface PublicUser {
@@ -123,16 +130,26 @@ export function createUserService(deps: UserServiceDeps) {
 
     /**
      * Checks the password and opens a login. A wrong password counts towards the lock-out; a locked
-     * account is refused even with the right password until the lock passes.
+     * account is refused even with the right password until the lock passes. With `ip`, the client's
+     * address spends one attempt of its budget first (`ipLimiter`); an exhausted budget is refused with
+     * the same code as a locked account, before any account is looked up.
      * @throws AppError DASHBOARD_LOGIN_FAILED, DASHBOARD_ACCOUNT_LOCKED
      */
     async login(
       emailInput: string,
       password: string,
+      ip?: string,
     ): Promise<{ token: string; login: DashboardLoginRecord; user: DashboardUserRecord }> {
+      const now = clock.now();
+      if (ip !== undefined && deps.ipLimiter) {
+        const taken = await deps.ipLimiter.take(`dashboard-login:${ip}`, now);
+        if (!taken.allowed)
+          throw new AppError("DASHBOARD_ACCOUNT_LOCKED", {
+            headers: { "retry-after": String(Math.max(1, Math.ceil(taken.retryAfterMs / 1_000))) },
+          });
+      }
       const email = emailInput.trim().toLowerCase();
       const user = email.length <= 320 ? await repo.findUserByEmail(email) : null;
-      const now = clock.now();
       if (!user) {
         dummyHash ??= hash(randomBytes(16).toString("hex"), ARGON2);
         await verify(await dummyHash, password.slice(0, 200)).catch(() => false);

@@ -109,6 +109,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     LOG_LEVEL: "warn",
     DEMO: "0",
     BEGIN_RATE_LIMIT_PER_MINUTE: "1000000",
+    DASHBOARD_LOGIN_IP_PER_MINUTE: "10000",
     ...options.env,
   };
   const processes: ClusterProcess[] = [];

@@ -9,6 +9,7 @@ import * as m0006 from "./0006-encryption.ts";
 import * as m0007 from "./0007-step-catalogue.ts";
 import * as m0008 from "./0008-callback-outbox.ts";
 import * as m0009 from "./0009-video-calls.ts";
+import * as m0012 from "./0012-session-filters.ts";
 import * as m0013 from "./0013-media-parts.ts";
 
 type Step = { up(db: Kysely<unknown>, caps: DbCapabilities): Promise<void> };
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Step> = {
   "0007-step-catalogue": m0007,
   "0008-callback-outbox": m0008,
   "0009-video-calls": m0009,
+  "0012-session-filters": m0012,
   "0013-media-parts": m0013,
 };
 

@@ -3,7 +3,7 @@
  * queries behind the list and the overview. Every query is scoped by company id.
  * @module
  */
-import type { Kysely, Selectable } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import type { AuditLogTable, DashboardUsersTable, Database, SessionsTable } from "../database-schema.ts";
 import { readJson, writeJson } from "./json-column.ts";
 
@@ -54,16 +54,89 @@ export interface SessionSummaryRow {
   completedAt: number | null;
 }
 
-export interface SessionScanFilter {
+/** The list's filters, every one of them answered by SQL on indexed columns (migration 0012). */
+export interface SessionListFilter {
   status?: string | undefined;
   /** created_at ≥ from (ms). */
   from?: number | undefined;
   /** created_at < to (ms). */
   to?: number | undefined;
-  /** Exact token (search by token needs no scan). */
-  token?: string | undefined;
-  /** Only these tokens (the result of a blind-index search); an empty list matches nothing. */
-  tokens?: readonly string[] | undefined;
+  documentType?: string | undefined;
+  /** The document's issuing state (upper case, as stored). */
+  country?: string | undefined;
+  reasonCode?: string | undefined;
+  /**
+   * Search: the session with this exact token, or any session whose blind index holds every digest of
+   * one of the groups (OR of ANDs; one group per searched field). Absent: no search.
+   */
+  search?: { token?: string | undefined; digestGroups: readonly (readonly string[])[] } | undefined;
+}
+
+/** Keyset position in the list's order (created_at desc, token desc): the last row shown. */
+export interface SessionCursor {
+  createdAt: number;
+  token: string;
+}
+
+/** Per day (UTC day number) and status: how many sessions were created. */
+export interface OverviewCounts {
+  perDay: { day: number; status: string; count: number }[];
+  reasons: { code: string; count: number }[];
+  /** Median of completed_at − submitted_at over decided sessions of the window, or null. */
+  medianDecisionMs: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+function listConditions(
+  eb: ExpressionBuilder<Database, "sessions">,
+  companyId: string,
+  f: SessionListFilter,
+) {
+  const and = [eb("sessions.company_id", "=", companyId)];
+  if (f.status !== undefined) and.push(eb("sessions.status", "=", f.status));
+  if (f.from !== undefined) and.push(eb("sessions.created_at", ">=", f.from));
+  if (f.to !== undefined) and.push(eb("sessions.created_at", "<", f.to));
+  if (f.documentType !== undefined) and.push(eb("sessions.document_type", "=", f.documentType));
+  if (f.country !== undefined) and.push(eb("sessions.document_country", "=", f.country));
+  if (f.reasonCode !== undefined) {
+    const code = f.reasonCode;
+    and.push(
+      eb(
+        "sessions.token",
+        "in",
+        eb
+          .selectFrom("session_reason_codes as r")
+          .select("r.session_token")
+          .where("r.company_id", "=", companyId)
+          .where("r.code", "=", code),
+      ),
+    );
+  }
+  if (f.search !== undefined) {
+    const or = [];
+    if (f.search.token !== undefined) or.push(eb("sessions.token", "=", f.search.token));
+    for (const group of f.search.digestGroups) {
+      const unique = [...new Set(group)];
+      if (unique.length === 0) continue;
+      or.push(
+        eb(
+          "sessions.token",
+          "in",
+          eb
+            .selectFrom("session_search as x")
+            .select("x.session_token")
+            .where("x.company_id", "=", companyId)
+            .where("x.digest", "in", unique)
+            .groupBy("x.session_token")
+            .having((h) => h.fn.count("x.digest").distinct(), "=", unique.length),
+        ),
+      );
+    }
+    // A search with nothing to look for matches nothing (no session has an empty token).
+    and.push(eb.or(or.length > 0 ? or : [eb("sessions.token", "=", "")]));
+  }
+  return eb.and(and);
 }
 
 function toUser(r: Selectable<DashboardUsersTable>): DashboardUserRecord {
@@ -319,18 +392,16 @@ export function createDashboardRepository(db: Kysely<Database>) {
     },
 
     /**
-     * The company's sessions, newest first, in pages of `limit` rows after `before` (a keyset cursor
-     * of created_at + token), filtered by the indexed columns. Filters on the JSON findings (names,
-     * document numbers, reason codes) are applied by the caller on these rows, so they keep working
-     * whatever a later migration does to how those fields are stored.
+     * One page of the company's sessions, newest first (created_at desc, token desc), after `after`
+     * (keyset: no offset, so page 10,000 costs what page 1 does). Every filter is SQL on an index.
      */
-    async scanSessions(
+    async listSessions(
       companyId: string,
-      filter: SessionScanFilter,
-      before: { createdAt: number; token: string } | null,
+      filter: SessionListFilter,
+      after: SessionCursor | null,
       limit: number,
     ): Promise<SessionSummaryRow[]> {
-      let q = db
+      const rows = await db
         .selectFrom("sessions")
         .select([
           "token",
@@ -342,26 +413,97 @@ export function createDashboardRepository(db: Kysely<Database>) {
           "submitted_at",
           "completed_at",
         ])
-        .where("company_id", "=", companyId);
-      if (filter.status !== undefined) q = q.where("status", "=", filter.status);
-      if (filter.from !== undefined) q = q.where("created_at", ">=", filter.from);
-      if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
-      if (filter.token !== undefined) q = q.where("token", "=", filter.token);
-      if (filter.tokens !== undefined) {
-        if (filter.tokens.length === 0) return [];
-        q = q.where("token", "in", [...filter.tokens]);
-      }
-      if (before) {
-        const b = before;
-        q = q.where((eb) =>
-          eb.or([
-            eb("created_at", "<", b.createdAt),
-            eb.and([eb("created_at", "=", b.createdAt), eb("token", "<", b.token)]),
-          ]),
-        );
-      }
-      const rows = await q.orderBy("created_at", "desc").orderBy("token", "desc").limit(limit).execute();
+        .where((eb) => {
+          const base = listConditions(eb, companyId, filter);
+          if (!after) return base;
+          // The leading `created_at <=` lets both dialects seek the index to the cursor (an OR alone
+          // made SQLite walk from the newest row).
+          return eb.and([
+            base,
+            eb("created_at", "<=", after.createdAt),
+            eb.or([
+              eb("created_at", "<", after.createdAt),
+              eb.and([eb("created_at", "=", after.createdAt), eb("token", "<", after.token)]),
+            ]),
+          ]);
+        })
+        .orderBy("created_at", "desc")
+        .orderBy("token", "desc")
+        .limit(limit)
+        .execute();
       return rows.map(toSummary);
+    },
+
+    /**
+     * How many sessions match `filter`, counted up to `cap` + 1 rows (a count over millions of rows
+     * is a scan): `{count: cap, more: true}` when there are more than `cap`.
+     */
+    async countSessions(
+      companyId: string,
+      filter: SessionListFilter,
+      cap: number,
+    ): Promise<{ count: number; more: boolean }> {
+      const limited = db
+        .selectFrom("sessions")
+        .select("token")
+        .where((eb) => listConditions(eb, companyId, filter))
+        .limit(cap + 1)
+        .as("m");
+      const r = await db
+        .selectFrom(limited)
+        .select((eb) => eb.fn.countAll<number | string>().as("n"))
+        .executeTakeFirst();
+      const n = Number(r?.n ?? 0);
+      return n > cap ? { count: cap, more: true } : { count: n, more: false };
+    },
+
+    /**
+     * The overview's figures for sessions created at or after `from`, aggregated in SQL on the
+     * (company_id, created_at …) indexes: counts per UTC day and status, reason-code counts, and the
+     * median time from submission to decision (two ordered rows read at the middle offset).
+     */
+    async overviewCounts(companyId: string, from: number): Promise<OverviewCounts> {
+      const day = sql<number | string>`created_at / ${sql.lit(DAY_MS)}`;
+      const perDay = await db
+        .selectFrom("sessions")
+        .select([day.as("day"), "status", (eb) => eb.fn.countAll<number | string>().as("n")])
+        .where("company_id", "=", companyId)
+        .where("created_at", ">=", from)
+        .groupBy([day, "status"])
+        .execute();
+      const reasons = await db
+        .selectFrom("session_reason_codes")
+        .select(["code", (eb) => eb.fn.countAll<number | string>().as("n")])
+        .where("company_id", "=", companyId)
+        .where("created_at", ">=", from)
+        .groupBy("code")
+        .execute();
+      const decided = db
+        .selectFrom("sessions")
+        .where("company_id", "=", companyId)
+        .where("created_at", ">=", from)
+        .where("submitted_at", "is not", null)
+        .where("completed_at", "is not", null)
+        .where((eb) => eb("completed_at", ">=", eb.ref("submitted_at")));
+      const c = await decided.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirst();
+      const n = Number(c?.n ?? 0);
+      let medianDecisionMs: number | null = null;
+      if (n > 0) {
+        const duration = sql<number | string>`completed_at - submitted_at`;
+        const mid = await decided
+          .select(duration.as("d"))
+          .orderBy(duration)
+          .limit(n % 2 === 1 ? 1 : 2)
+          .offset(n % 2 === 1 ? (n - 1) / 2 : n / 2 - 1)
+          .execute();
+        const values = mid.map((m) => Number(m.d));
+        medianDecisionMs = values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+      }
+      return {
+        perDay: perDay.map((r) => ({ day: Number(r.day), status: r.status, count: Number(r.n) })),
+        reasons: reasons.map((r) => ({ code: r.code, count: Number(r.n) })),
+        medianDecisionMs,
+      };
     },
   };
 }

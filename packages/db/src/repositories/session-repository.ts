@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Database, SessionsTable } from "../database-schema.ts";
 import { readJson, writeJson } from "./json-column.ts";
+import { sessionFilterColumns } from "./session-filters.ts";
 
 export interface SessionRecord {
   token: string;
@@ -73,13 +74,19 @@ function patchRow(p: SessionPatch): Partial<SessionsTable> {
   if (p.lastActivityAt !== undefined) row.last_activity_at = p.lastActivityAt;
   if (p.submittedAt !== undefined) row.submitted_at = p.submittedAt;
   if (p.completedAt !== undefined) row.completed_at = p.completedAt;
-  if (p.verification !== undefined) row.verification = writeJson(p.verification);
+  if (p.verification !== undefined) {
+    row.verification = writeJson(p.verification);
+    const f = sessionFilterColumns(p.verification);
+    row.document_type = f.documentType;
+    row.document_country = f.documentCountry;
+  }
   if (p.resultComment !== undefined) row.result_comment = p.resultComment;
   if (p.technical !== undefined) row.technical = writeJson(p.technical);
   return row;
 }
 
 export function sessionRow(s: SessionRecord) {
+  const f = sessionFilterColumns(s.verification);
   return {
     token: s.token,
     company_id: s.companyId,
@@ -101,19 +108,75 @@ export function sessionRow(s: SessionRecord) {
     version: s.version,
     created_at: s.createdAt,
     updated_at: s.updatedAt,
+    document_type: f.documentType,
+    document_country: f.documentCountry,
   };
+}
+
+/** The `session_reason_codes` rows of sessions (none for a session without reason codes). */
+function reasonRows(
+  list: readonly Pick<SessionRecord, "token" | "companyId" | "createdAt" | "verification">[],
+) {
+  return list.flatMap((s) =>
+    sessionFilterColumns(s.verification).reasonCodes.map((code) => ({
+      session_token: s.token,
+      company_id: s.companyId,
+      code,
+      created_at: s.createdAt,
+    })),
+  );
+}
+
+/**
+ * Replaces a session's reason-code rows after its findings changed. Run in the transaction of the
+ * update when the caller has one; otherwise in a transaction of its own after it (a crash in between
+ * leaves the previous codes, which the next write of the findings replaces).
+ */
+async function replaceReasonCodes(
+  db: Kysely<Database>,
+  token: string,
+  verification: Record<string, unknown>,
+) {
+  const write = async (trx: Kysely<Database>) => {
+    await trx.deleteFrom("session_reason_codes").where("session_token", "=", token).execute();
+    const codes = sessionFilterColumns(verification).reasonCodes;
+    if (codes.length === 0) return;
+    const s = await trx
+      .selectFrom("sessions")
+      .select(["company_id", "created_at"])
+      .where("token", "=", token)
+      .executeTakeFirst();
+    if (!s) return;
+    await trx
+      .insertInto("session_reason_codes")
+      .values(
+        codes.map((code) => ({
+          session_token: token,
+          company_id: s.company_id,
+          code,
+          created_at: s.created_at,
+        })),
+      )
+      .execute();
+  };
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
 }
 
 export function createSessionRepository(db: Kysely<Database>) {
   return {
     async insert(s: SessionRecord): Promise<void> {
       await db.insertInto("sessions").values(sessionRow(s)).execute();
+      const reasons = reasonRows([s]);
+      if (reasons.length > 0) await db.insertInto("session_reason_codes").values(reasons).execute();
     },
 
     /** Inserts several sessions in one statement (all or none). */
     async insertMany(list: readonly SessionRecord[]): Promise<void> {
       if (list.length === 0) return;
       await db.insertInto("sessions").values(list.map(sessionRow)).execute();
+      const reasons = reasonRows(list);
+      if (reasons.length > 0) await db.insertInto("session_reason_codes").values(reasons).execute();
     },
 
     async find(token: string): Promise<SessionRecord | null> {
@@ -144,7 +207,9 @@ export function createSessionRepository(db: Kysely<Database>) {
         .where("token", "=", token)
         .where("version", "=", expectedVersion)
         .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      const ok = Number(r.numUpdatedRows) === 1;
+      if (ok && patch.verification !== undefined) await replaceReasonCodes(db, token, patch.verification);
+      return ok;
     },
 
     /** Activity bookkeeping that must not conflict with state changes (no version bump). */
