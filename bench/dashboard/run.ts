@@ -14,6 +14,7 @@ import {
   type DatabaseHandle,
   openDatabase,
 } from "@verimat/db";
+import { sql } from "kysely";
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -118,6 +119,8 @@ async function main() {
     await fill(h, "small", SMALL);
     await fill(h, "big", BIG);
     console.log(`${PG ? "PostgreSQL" : "SQLite"}: inserted ${SMALL + BIG} sessions in ${Date.now() - t0} ms`);
+    // Fresh statistics, as autovacuum (PostgreSQL) or a routine ANALYZE would have on a real database.
+    await sql`analyze`.execute(h.db);
     const dash = createDashboardRepository(h.db);
     const deepCursor = async (company: string, rows: number): Promise<SessionCursor> => {
       // The cursor of a page 90% of the way down (what "Older →" reaches after many clicks).

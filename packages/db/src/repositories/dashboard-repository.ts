@@ -89,7 +89,7 @@ export interface OverviewCounts {
 const DAY_MS = 86_400_000;
 
 function listConditions(
-  eb: ExpressionBuilder<Database, "sessions">,
+  eb: ExpressionBuilder<Database, "sessions" | "session_reason_codes">,
   companyId: string,
   f: SessionListFilter,
 ) {
@@ -193,6 +193,55 @@ function toSummary(
 }
 
 export function createDashboardRepository(db: Kysely<Database>) {
+  /**
+   * The list filtered by a reason code, driven by `session_reason_codes` (company, code, created_at,
+   * token) in the list's order, so a rare code is a seek, not a walk through the company's sessions.
+   */
+  async function listByReason(
+    companyId: string,
+    code: string,
+    filter: SessionListFilter,
+    after: SessionCursor | null,
+    limit: number,
+  ): Promise<SessionSummaryRow[]> {
+    const rest = { ...filter, reasonCode: undefined };
+    const rows = await db
+      .selectFrom("session_reason_codes")
+      .innerJoin("sessions", "sessions.token", "session_reason_codes.session_token")
+      .select([
+        "sessions.token",
+        "sessions.status",
+        "sessions.config_id",
+        "sessions.verification",
+        "sessions.technical",
+        "sessions.created_at",
+        "sessions.submitted_at",
+        "sessions.completed_at",
+      ])
+      .where("session_reason_codes.company_id", "=", companyId)
+      .where("session_reason_codes.code", "=", code)
+      .where((eb) => {
+        const base = listConditions(eb, companyId, rest);
+        if (!after) return base;
+        return eb.and([
+          base,
+          eb("session_reason_codes.created_at", "<=", after.createdAt),
+          eb.or([
+            eb("session_reason_codes.created_at", "<", after.createdAt),
+            eb.and([
+              eb("session_reason_codes.created_at", "=", after.createdAt),
+              eb("session_reason_codes.session_token", "<", after.token),
+            ]),
+          ]),
+        ]);
+      })
+      .orderBy("session_reason_codes.created_at", "desc")
+      .orderBy("session_reason_codes.session_token", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(toSummary);
+  }
+
   return {
     async insertUser(u: DashboardUserRecord): Promise<void> {
       await db
@@ -401,6 +450,8 @@ export function createDashboardRepository(db: Kysely<Database>) {
       after: SessionCursor | null,
       limit: number,
     ): Promise<SessionSummaryRow[]> {
+      if (filter.reasonCode !== undefined)
+        return listByReason(companyId, filter.reasonCode, filter, after, limit);
       const rows = await db
         .selectFrom("sessions")
         .select([
