@@ -198,7 +198,7 @@ describe("video call: widget ↔ dashboard", () => {
         const img = (globalThis as unknown as PageGlobals).document.querySelector(
           "[data-list=stills] li img",
         ) as PageImage | null;
-        return img !== null && img.complete && img.naturalWidth > 0;
+        return img?.complete && img.naturalWidth > 0;
       });
       await operator.screenshot({ path: path.join(artifacts, "video-call-operator.png") });
 
@@ -216,7 +216,7 @@ describe("video call: widget ↔ dashboard", () => {
         const img = (globalThis as unknown as PageGlobals).document.querySelector(
           "[data-video-call] img",
         ) as PageImage | null;
-        return img !== null && img.complete && img.naturalWidth > 0;
+        return img?.complete && img.naturalWidth > 0;
       });
       // The recording is on the session page, playable.
       await operator.waitForFunction(() => {
@@ -290,7 +290,9 @@ describe("video call: widget ↔ dashboard", () => {
       t.clock.advance(61_000);
       await person.waitForSelector("[data-screen=video-call-timeout]");
       // In the session's language (Georgian).
-      expect(await person.locator("[data-screen=video-call-timeout] h1").innerText()).toBe("არავინ უპასუხა");
+      expect(await person.locator("[data-screen=video-call-timeout] h1").textContent()).toBe(
+        "არავინ უპასუხა",
+      );
       await person.screenshot({ path: path.join(artifacts, "video-call-timeout.png") });
       await person.click("[data-action=retry-call]");
       await person.waitForSelector("[data-screen=video-call-waiting]");

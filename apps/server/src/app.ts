@@ -226,7 +226,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (s.parentSessionId === null) return;
     kyb.settle(s.parentSessionId).catch((err: unknown) => http.log.error({ err }, "KYB settle failed"));
   });
-  await http.register(dashboardStepsRoutes, { users: dashboardUsers, companies, sessions, steps, kyb, clock });
+  await http.register(dashboardStepsRoutes, {
+    users: dashboardUsers,
+    companies,
+    sessions,
+    steps,
+    kyb,
+    clock,
+  });
   await http.register(dashboardCallbackRoutes, {
     users: dashboardUsers,
     companies,

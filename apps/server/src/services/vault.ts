@@ -26,8 +26,8 @@ import {
   searchBlindIndex,
   unwrapKey,
   unwrapWithMaster,
-  wrapKey,
   verificationBlindIndexes,
+  wrapKey,
   wrapWithMaster,
 } from "@verimat/core";
 import {

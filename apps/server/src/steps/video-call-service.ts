@@ -472,7 +472,7 @@ export function createVideoCallService(deps: VideoCallServiceDeps) {
       if (call.status !== "waiting") throw new AppError("VIDEO_CALL_NOT_WAITING");
       // A session that expired or finished meanwhile has nobody to talk to.
       const s = await sessions.find(call.session_token);
-      if (!s || s.status !== "in_progress" || s.submittedAt !== null || s.currentStep !== call.step_index) {
+      if (s?.status !== "in_progress" || s.submittedAt !== null || s.currentStep !== call.step_index) {
         await endIf(call, "waiting", "closed");
         throw new AppError("VIDEO_CALL_NOT_WAITING", { message: "The person's session is no longer open" });
       }
