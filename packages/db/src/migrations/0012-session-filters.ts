@@ -36,15 +36,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on("sessions")
     .columns(["company_id", "status", "created_at", "token"])
     .execute();
+  // Partial: begin/ inserts sessions without findings (NULL here), so its hot insert skips these two;
+  // a filter `document_type = ?` implies NOT NULL, which lets both databases use them.
   await db.schema
     .createIndex("sessions_company_doctype_list")
     .on("sessions")
     .columns(["company_id", "document_type", "created_at", "token"])
+    .where(sql.ref("document_type"), "is not", null)
     .execute();
   await db.schema
     .createIndex("sessions_company_country_list")
     .on("sessions")
     .columns(["company_id", "document_country", "created_at", "token"])
+    .where(sql.ref("document_country"), "is not", null)
+    .execute();
+  // (company_id, created_at) is a prefix of sessions_company_list: one index fewer for every insert.
+  await db.schema.dropIndex("sessions_company_created").execute();
+  // Only KYB beneficiaries have a parent: the others need no entry.
+  await db.schema.dropIndex("sessions_parent").execute();
+  await db.schema
+    .createIndex("sessions_parent")
+    .on("sessions")
+    .column("parent_session_id")
+    .where(sql.ref("parent_session_id"), "is not", null)
     .execute();
   await db.schema
     .createIndex("session_reason_codes_list")
