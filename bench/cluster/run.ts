@@ -20,9 +20,9 @@ import {
   startCluster,
 } from "../../apps/server/src/testing/cluster.ts";
 import { PG_URL } from "../../packages/db/test/test-databases.ts";
-import { raisePriority } from "../priority.ts";
 
-raisePriority();
+// No raisePriority() here: PostgreSQL and Redis run outside this process group, and raising ours
+// starved them (begin/ under saturation read 0.07 of idle instead of the API being slow).
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
   const i = args.indexOf(`--${name}`);

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { createVerifyPool } from "./verify-pool.ts";
 
@@ -11,5 +13,24 @@ describe("verification pool", () => {
     await pool.close();
     // The load either finished before the close or was allowed to finish; nothing crashed.
     await expect(warm).resolves.toBeUndefined();
+  }, 60_000);
+
+  it("runs its threads at a lower scheduling priority than the API's event loop (Linux)", async () => {
+    if (!fs.existsSync("/proc/thread-self")) return;
+    const pool = createVerifyPool({ size: 1 });
+    try {
+      await pool.warmUp();
+      // Field 19 of a task's stat is its nice value; the name (field 2) may hold spaces: count after ")".
+      const niceOf = (tid: string) => {
+        const stat = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      };
+      const nices = fs.readdirSync(`/proc/${process.pid}/task`).map(niceOf);
+      expect(nices).toContain(10);
+      // The main thread (the API's event loop) keeps the process's priority.
+      expect(niceOf(String(process.pid))).toBe(os.getPriority());
+    } finally {
+      await pool.close();
+    }
   }, 60_000);
 });
