@@ -11,6 +11,7 @@
  *   npm run build && npx tsx bench/cluster/run.ts [--sessions 30] [--clients 8] [--seconds 5] [--threads 1]
  */
 
+import { Worker } from "node:worker_threads";
 import {
   type Cluster,
   type ClusterClient,
@@ -61,18 +62,35 @@ async function drive(client: ClusterClient, n: number, clients: number) {
   };
 }
 
-/** begin/ calls per second from `clients` concurrent clients for `seconds`. */
-async function beginRate(client: ClusterClient, seconds: number, clients = 16): Promise<number> {
-  let done = 0;
-  const end = Date.now() + seconds * 1_000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
+/**
+ * begin/ calls per second from `clients` concurrent clients for `seconds`. The clients run in their
+ * own thread: this process also hosts the S3 server (s3rver) the workers read every capture from, and
+ * on its event loop the clients would measure that load instead of the API's.
+ */
+async function beginRate(apis: string[], companyKey: string, seconds: number, clients = 16): Promise<number> {
+  const source = `
+    const { workerData, parentPort } = require("node:worker_threads");
+    const { apis, companyKey, seconds, clients } = workerData;
+    const body = JSON.stringify({ company_key: companyKey, flags: { liveness: false, document_types: ["passport"] } });
+    let done = 0, turn = 0;
+    const end = Date.now() + seconds * 1000;
+    Promise.all(Array.from({ length: clients }, async () => {
       while (Date.now() < end) {
-        await client.begin();
-        done++;
+        const res = await fetch(apis[turn++ % apis.length] + "/begin/", {
+          method: "POST", headers: { "content-type": "application/json" }, body,
+        });
+        await res.arrayBuffer();
+        if (res.status === 200) done++;
       }
-    }),
-  );
+    })).then(() => parentPort.postMessage(done), (e) => parentPort.postMessage(-1));
+  `;
+  const worker = new Worker(source, { eval: true, workerData: { apis, companyKey, seconds, clients } });
+  const done = await new Promise<number>((resolve, reject) => {
+    worker.once("message", (n: number) => resolve(n));
+    worker.once("error", reject);
+  });
+  await worker.terminate();
+  if (done < 0) throw new Error("begin/ load failed");
   return done / seconds;
 }
 
@@ -100,7 +118,7 @@ try {
   await drive(client, 2, 2);
   const two = await drive(client, SESSIONS, CLIENTS);
 
-  const idle = await beginRate(client, SECONDS);
+  const idle = await beginRate(cluster.apis(), cluster.companyKey, SECONDS);
   // Saturate: a backlog of submitted sessions well beyond what the workers finish while we measure.
   const backlog = Math.max(40, Math.ceil(two.perSecond * SECONDS * 3));
   await Promise.all(
@@ -109,7 +127,7 @@ try {
     }),
   );
   const before = await queued(cluster);
-  const busy = await beginRate(client, SECONDS);
+  const busy = await beginRate(cluster.apis(), cluster.companyKey, SECONDS);
   const after = await queued(cluster);
 
   const f = (x: number, d = 2) => x.toFixed(d);
