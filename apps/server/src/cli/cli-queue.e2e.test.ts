@@ -101,7 +101,9 @@ it.runIf(haveRedis)(
     const companyId = String(company?.company_id);
     await cli("company", "set", "--company", companyId, "--callback-url", hookUrl);
 
-    worker = spawn(process.execPath, [tsx, cliSource, "worker"], {
+    // Node with tsx's loader, not tsx's CLI: the CLI runs the program in a child of its own, which a
+    // SIGKILL of the CLI leaves running after the test.
+    worker = spawn(process.execPath, ["--import", "tsx", cliSource, "worker"], {
       env: env(),
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
