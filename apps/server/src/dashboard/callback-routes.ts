@@ -14,7 +14,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { CallbackService } from "../callbacks/index.ts";
 import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
-import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import { requireDashboardLogin } from "./dashboard-routes.ts";
 import { isDashboardRole, type UserService } from "./user-service.ts";
 
 export interface DashboardCallbackDeps {
@@ -46,15 +46,7 @@ export const dashboardCallbackRoutes: FastifyPluginAsync<DashboardCallbackDeps> 
   const userOf = new WeakMap<FastifyRequest, DashboardUserRecord>();
 
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("cache-control", "no-store");
-    const raw = request.cookies[DASHBOARD_COOKIE];
-    const found = raw ? await users.authenticate(raw) : null;
-    if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      const given = request.headers["x-csrf-token"];
-      if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
-        throw new AppError("DASHBOARD_CSRF_INVALID");
-    }
+    const found = await requireDashboardLogin(users, request, reply);
     userOf.set(request, found.user);
   });
 

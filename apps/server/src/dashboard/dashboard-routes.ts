@@ -25,6 +25,29 @@ import { isDashboardRole, publicUser, type UserService } from "./user-service.ts
 
 export const DASHBOARD_COOKIE = "verimat_dashboard";
 
+/**
+ * The login behind a dashboard API request (every route group under /dashboard/api uses this one
+ * check): the session cookie, and for anything but GET/HEAD the CSRF token of that login. Answers are
+ * never cached.
+ * @throws AppError DASHBOARD_AUTH_REQUIRED, DASHBOARD_CSRF_INVALID
+ */
+export async function requireDashboardLogin(
+  users: Pick<UserService, "authenticate" | "csrfMatches">,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  reply.header("cache-control", "no-store");
+  const raw = request.cookies[DASHBOARD_COOKIE];
+  const found = raw ? await users.authenticate(raw) : null;
+  if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    const given = request.headers["x-csrf-token"];
+    if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
+      throw new AppError("DASHBOARD_CSRF_INVALID");
+  }
+  return found;
+}
+
 export interface DashboardDeps {
   users: UserService;
   review: SessionReviewService;
@@ -167,15 +190,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardDeps> = async (app, de
   // ---- everything else needs a login --------------------------------------------------------------
   await app.register(async (api) => {
     api.addHook("onRequest", async (request, reply) => {
-      reply.header("cache-control", "no-store");
-      const raw = request.cookies[DASHBOARD_COOKIE];
-      const found = raw ? await users.authenticate(raw) : null;
-      if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        const given = request.headers["x-csrf-token"];
-        if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
-          throw new AppError("DASHBOARD_CSRF_INVALID");
-      }
+      const found = await requireDashboardLogin(users, request, reply);
       authOf.set(request, found);
     });
 

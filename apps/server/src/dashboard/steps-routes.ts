@@ -20,7 +20,7 @@ import type { CompanyService } from "../services/company-service.ts";
 import type { SessionService } from "../services/session-service.ts";
 import type { KybService } from "../steps/kyb-service.ts";
 import type { StepService } from "../steps/step-service.ts";
-import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import { requireDashboardLogin } from "./dashboard-routes.ts";
 import type { createUserService } from "./user-service.ts";
 
 export interface DashboardStepsDeps {
@@ -39,15 +39,7 @@ export const dashboardStepsRoutes: FastifyPluginAsync<DashboardStepsDeps> = asyn
   const actorOf = new WeakMap<FastifyRequest, { id: string; email: string }>();
 
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("cache-control", "no-store");
-    const raw = request.cookies[DASHBOARD_COOKIE];
-    const found = raw ? await users.authenticate(raw) : null;
-    if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      const given = request.headers["x-csrf-token"];
-      if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
-        throw new AppError("DASHBOARD_CSRF_INVALID");
-    }
+    const found = await requireDashboardLogin(users, request, reply);
     companyOf.set(request, found.user.companyId);
     actorOf.set(request, { id: found.user.id, email: found.user.email });
   });

@@ -17,7 +17,7 @@ import { sniffMediaType } from "../http/sniff-media.ts";
 import { pollParams } from "../routes/widget-video-call-api.ts";
 import type { SessionService } from "../services/session-service.ts";
 import type { Operator, VideoCallService } from "../steps/video-call-service.ts";
-import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
+import { requireDashboardLogin } from "./dashboard-routes.ts";
 import type { UserService } from "./user-service.ts";
 
 /** The EBML header every WebM (Matroska) file starts with. */
@@ -51,15 +51,7 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
 
   app.addHook("onRequest", async (request, reply) => {
     if (!request.url.startsWith("/dashboard/api/video-calls")) return;
-    reply.header("cache-control", "no-store");
-    const raw = request.cookies[DASHBOARD_COOKIE];
-    const found = raw ? await users.authenticate(raw) : null;
-    if (!found) throw new AppError("DASHBOARD_AUTH_REQUIRED");
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      const given = request.headers["x-csrf-token"];
-      if (!users.csrfMatches(found.login, typeof given === "string" ? given : undefined))
-        throw new AppError("DASHBOARD_CSRF_INVALID");
-    }
+    const found = await requireDashboardLogin(users, request, reply);
     if (!roles.includes(found.user.role))
       throw new AppError("DASHBOARD_FORBIDDEN", { message: "Your role does not take video calls" });
     operatorOf.set(request, { id: found.user.id, email: found.user.email, companyId: found.user.companyId });
