@@ -137,7 +137,9 @@ export function createOtpService(deps: OtpServiceDeps) {
      * @throws AppError OTP_NOT_REQUESTED / OTP_CODE_EXPIRED / OTP_LOCKED / OTP_CODE_WRONG
      */
     async verify(token: string, channel: Channel, code: unknown): Promise<void> {
-      for (let round = 0; round < 5; round++) {
+      // A round lost to another guess means that guess counted (or consumed the code): after at most
+      // maxAttempts lost rounds the code is locked, so this bound always ends in a definite answer.
+      for (let round = 0; round <= settings.maxAttempts + 1; round++) {
         const row = await latest(token, channel);
         const now = clock.now();
         if (!row || row.consumed_at !== null) throw new AppError("OTP_NOT_REQUESTED");
