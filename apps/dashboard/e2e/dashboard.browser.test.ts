@@ -2,7 +2,8 @@
  * The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core) against the
  * real app: log in with the keyboard, find a session this test made, open it, approve it and see the
  * result API change; build a configuration, save it and start a preview session in the widget; see a
- * session's failed callback with its attempt and replay it once the receiver is back.
+ * session's failed callback with its attempt and replay it once the receiver is back; in Settings,
+ * change the printed-fields mismatch effect with the keyboard and see it saved.
  * Screenshots land in test-artifacts/dashboard/.
  */
 import fs from "node:fs";
@@ -327,6 +328,24 @@ describe("dashboard in Chromium", () => {
         payload: { company_key: key },
       });
       expect(begun.statusCode).toBe(200);
+
+      // The printed-fields mismatch effect, with the keyboard only: the group's checked choice takes
+      // the focus, an arrow key moves the choice, the save button submits.
+      const choice = (v: string) => `[data-setting=fields_mismatch_effect] input[value=${v}]`;
+      expect(await page.isChecked(choice("review"))).toBe(true);
+      await page.focus(choice("review"));
+      await page.keyboard.press("ArrowDown");
+      expect(await page.isChecked(choice("reject"))).toBe(true);
+      expect(await page.evaluate("document.activeElement.value")).toBe("reject");
+      await page.focus("[data-form=settings] button[type=submit]");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".notice:has-text('Settings saved')");
+      expect((await t.services.companies.require(company.company_id)).settings.fieldsMismatchEffect).toBe(
+        "reject",
+      );
+      await page.reload();
+      await page.waitForSelector("[data-form=settings]");
+      expect(await page.isChecked(choice("reject"))).toBe(true);
       await shot(page, "09-settings");
     } catch (err) {
       await shot(page, "failed-config");

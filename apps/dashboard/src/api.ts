@@ -123,8 +123,12 @@ export interface Settings {
   retention_days: number | null;
   accept_similarity: number;
   reject_similarity: number;
+  fields_mismatch_effect: FieldsMismatchEffect;
   branding: { primary_color: string; logo_url: string };
 }
+
+/** What the `fields_mismatch` reason does to a session (company setting). */
+export type FieldsMismatchEffect = "review" | "reject" | "ignore";
 
 export interface ApiKey {
   key_id: string;

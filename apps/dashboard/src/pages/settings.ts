@@ -1,4 +1,4 @@
-import { api, errorText, type Settings } from "../api.ts";
+import { api, errorText, type FieldsMismatchEffect, type Settings } from "../api.ts";
 import { field, formatDate, h } from "../h.ts";
 import type { PageContext } from "../main.ts";
 
@@ -17,6 +17,54 @@ function secretBox(label: string, value: string): HTMLElement {
     h("p", {}, `${label} — shown once, store it now:`),
     h("div", { class: "inline" }, out, copy),
   );
+}
+
+/** What `fields_mismatch` (printed fields disagree with the MRZ or barcode) does to a session. */
+const MISMATCH_EFFECTS: ReadonlyArray<{ value: FieldsMismatchEffect; label: string; hint: string }> = [
+  { value: "review", label: "Manual review", hint: "The session waits for an operator (the default)." },
+  { value: "reject", label: "Reject", hint: "The session is rejected with reason fields_mismatch." },
+  {
+    value: "ignore",
+    label: "Ignore",
+    hint: "The decision does not change; the field comparison still shows in the session.",
+  },
+];
+
+/** A radio group (arrow keys move within it); each choice's hint is its description. */
+function mismatchChoice(current: FieldsMismatchEffect): {
+  group: HTMLElement;
+  value: () => FieldsMismatchEffect;
+} {
+  const radios = MISMATCH_EFFECTS.map((e) => {
+    const id = `fields-mismatch-${e.value}`;
+    const radio = h("input", {
+      type: "radio",
+      name: "fields_mismatch_effect",
+      value: e.value,
+      id,
+      "aria-describedby": `${id}-hint`,
+      ...(e.value === current ? { checked: true } : {}),
+    });
+    return {
+      radio,
+      el: h(
+        "div",
+        { class: "choice" },
+        h("label", { class: "check", for: id }, radio, ` ${e.label}`),
+        h("small", { class: "hint", id: `${id}-hint` }, e.hint),
+      ),
+    };
+  });
+  const group = h(
+    "fieldset",
+    { class: "choices", "data-setting": "fields_mismatch_effect" },
+    h("legend", {}, "Printed fields disagree with the MRZ or barcode"),
+    radios.map((r) => r.el),
+  );
+  return {
+    group,
+    value: () => (radios.find((r) => r.radio.checked)?.radio.value ?? current) as FieldsMismatchEffect,
+  };
 }
 
 function companyForm(ctx: PageContext, s: Settings): HTMLElement {
@@ -53,6 +101,7 @@ function companyForm(ctx: PageContext, s: Settings): HTMLElement {
     min: "0",
     max: "1",
   });
+  const mismatch = mismatchChoice(s.fields_mismatch_effect);
   const colour = input("primary_color", s.branding.primary_color || "#2457d6", { type: "color" });
   const logo = input("logo_url", s.branding.logo_url, { type: "url", placeholder: "https://…/logo.png" });
   const tsRequired = h("input", {
@@ -72,6 +121,7 @@ function companyForm(ctx: PageContext, s: Settings): HTMLElement {
       field("Face match: accept at or above", accept),
       field("Face match: reject below", reject, "Between the two, sessions go to manual review."),
     ),
+    mismatch.group,
     h(
       "div",
       { class: "row" },
@@ -101,6 +151,7 @@ function companyForm(ctx: PageContext, s: Settings): HTMLElement {
       retention_days: retention.value.trim() ? Number(retention.value) : null,
       accept_similarity: Number(accept.value),
       reject_similarity: Number(reject.value),
+      fields_mismatch_effect: mismatch.value(),
       hmac_timestamp_required: tsRequired.checked,
       branding: { primary_color: colour.value, logo_url: logo.value.trim() },
     };

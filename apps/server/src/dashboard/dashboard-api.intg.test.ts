@@ -1,12 +1,17 @@
 /**
  * The dashboard's JSON API against the in-memory app: login, cookie flags, CSRF, lock-out, logout
  * everywhere, roles, company isolation, review through to `/external-api/result/`, corrections, the
- * audit log, configurations round-trip to begin/ with config_id, settings, keys and the overview.
+ * audit log, configurations round-trip to begin/ with config_id, settings (fields_mismatch_effect as
+ * a real verification thread decides with it), keys and the overview.
  */
+
+import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "@verimat/engine/fixtures";
 import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
+import { startVerification } from "../verification/start-verification.ts";
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
 import { OVERVIEW_CACHE_MS } from "./session-review-service.ts";
 
@@ -616,18 +621,94 @@ describe("settings and keys", () => {
       { accept_similarity: 0.4, reject_similarity: 0.6 },
       { branding: { primary_color: "red;" } },
       { fields_mismatch_effect: "approve" },
+      { fields_mismatch_effect: "REJECT" },
+      { fields_mismatch_effect: null },
+      { fields_mismatch_effect: 1 },
       { nope: 1 },
     ]) {
       const r = await api(a, "PUT", "/dashboard/api/settings", body);
       expect(r.statusCode).toBe(400);
       expect(r.json().error.code).toBe("COMPANY_SETTING_INVALID");
     }
+    // A refused form changes nothing.
+    expect((await api(a, "GET", "/dashboard/api/settings")).json()).toMatchObject({
+      fields_mismatch_effect: "reject",
+      accept_similarity: 0.8,
+    });
     const audit = (await api(a, "GET", "/dashboard/api/audit")).json() as {
       items: { action: string; data: unknown }[];
     };
     expect(audit.items[0]).toMatchObject({ action: "settings.update" });
     expect(JSON.stringify(audit.items)).not.toContain("cb-secret");
   });
+
+  it("fields_mismatch_effect set in the dashboard is what the verification worker decides with", async () => {
+    const a = await login("admin@a.test");
+    const setting = async () =>
+      ((await api(a, "GET", "/dashboard/api/settings")).json() as { fields_mismatch_effect: string })
+        .fields_mismatch_effect;
+    expect(await setting()).toBe("review");
+    // A passport whose printed surname is not the MRZ's, read by a real engine thread.
+    const passport = (await renderTd3DataPage(SAMPLE_TD3_FIELDS, { printed: { surname: "SCHNEIDER" } })).png;
+    const worker = startVerification({
+      database: t.database,
+      sessions: t.services.sessions,
+      companies: t.services.companies,
+      jobs: t.services.jobs,
+      clock: t.clock,
+      threads: 1,
+      pollMs: 50,
+      log: t.http.log,
+    });
+    try {
+      for (const [effect, status, reason] of [
+        [null, "manual_check", "fields_mismatch"],
+        ["reject", "rejected", "fields_mismatch"],
+        ["ignore", "approved", ""],
+      ] as const) {
+        if (effect !== null) {
+          const put = await api(a, "PUT", "/dashboard/api/settings", { fields_mismatch_effect: effect });
+          expect(put.statusCode, put.body).toBe(200);
+          expect(await setting()).toBe(effect);
+        }
+        const token = await begin(companyA.company_key, {
+          flags: { document_types: ["passport"], skip_face: true, skip_agreement: true },
+        });
+        const h = { "x-session-token": token };
+        await t.http.inject({ method: "GET", url: "/api/widget/session", headers: h });
+        const mp = multipartBody([], [["image", "page.png", passport]]);
+        const up = await t.http.inject({
+          method: "POST",
+          url: "/api/widget/captures/passport",
+          body: mp.body,
+          headers: { ...h, "content-type": mp.contentType },
+        });
+        expect(up.statusCode, up.body).toBe(201);
+        await t.http.inject({ method: "POST", url: "/api/widget/steps/0/complete", headers: h });
+        const submitted = await t.http.inject({ method: "POST", url: "/api/widget/submit", headers: h });
+        expect(submitted.statusCode, submitted.body).toBe(200);
+        await expect
+          .poll(async () => (await result(companyA.company_key, token)).result, {
+            timeout: 90_000,
+            interval: 200,
+          })
+          .not.toBe("in_progress");
+        const r = await result(companyA.company_key, token);
+        expect({ effect, result: r.result, reason: r.reject_reason.value }).toEqual({
+          effect,
+          result: status,
+          reason,
+        });
+        // Ignored or not, the mismatch itself stays in the findings.
+        const s = await t.services.sessions.find(token);
+        expect((s?.verification as { person?: { status?: string } } | undefined)?.person?.status).toBe(
+          "FIELDS_MISMATCH",
+        );
+      }
+    } finally {
+      await worker.stop();
+    }
+  }, 240_000);
 
   it("creates, rotates and revokes API keys (shown once) and issues an HMAC secret", async () => {
     const a = await login("admin@a.test");
