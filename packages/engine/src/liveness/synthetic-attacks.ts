@@ -4,6 +4,7 @@
  * figures measured on them are not PAD performance.
  */
 import sharp from "sharp";
+import type { ActivePrompt } from "./active-challenge.ts";
 import type { FlashChallenge, FlashFrame } from "./color-flash.ts";
 import { applyH, invertH, type Mat3, mulH } from "./homography.ts";
 import { clampByte, jpegRoundTrip, resizeRgb } from "./image-ops.ts";
@@ -469,6 +470,47 @@ export function makeLoopedStillFrames(
       transform,
     });
   }
+  return out;
+}
+
+export interface SwungStillResponseOptions {
+  /** Frames captured per prompt. @default 8 */
+  readonly framesPerPrompt?: number;
+  /** @default 8 (the widget's 125 ms frame interval) */
+  readonly fps?: number;
+  /** Swing during a turn prompt, degrees. @default 28 */
+  readonly tiltDeg?: number;
+  /** Time of the first frame, ms since the active phase began. @default 200 */
+  readonly startMs?: number;
+}
+
+/**
+ * A still (photo or print) answering an active challenge, the attacker's best case: during each turn
+ * prompt it is swung ±`tiltDeg` about its vertical axis (both directions, so either yaw sign is
+ * offered), for the other prompts it is held still. Frame times are ms since the phase began.
+ */
+export function makeSwungStillResponse(
+  face: FaceBox,
+  landmarks: readonly Point[],
+  prompts: readonly ActivePrompt[],
+  rng: RandomSource,
+  options: SwungStillResponseOptions = {},
+): LoopedStillFrame[] {
+  const n = options.framesPerPrompt ?? 8;
+  const fps = options.fps ?? 8;
+  const start = options.startMs ?? 200;
+  const out: LoopedStillFrame[] = [];
+  prompts.forEach((prompt, i) => {
+    const turn = prompt === "turn_left" || prompt === "turn_right";
+    const clip = makeLoopedStillFrames(face, landmarks, rng, {
+      frames: n,
+      fps,
+      tiltDeg: turn ? (options.tiltDeg ?? 28) : 0,
+      jitterPx: 1,
+    });
+    const offset = start + (i * n * 1000) / fps;
+    for (const f of clip) out.push({ ...f, t: Math.round(offset + f.t) });
+  });
   return out;
 }
 
