@@ -11,6 +11,7 @@
  *   npm run build && npx tsx bench/cluster/run.ts [--sessions 30] [--clients 8] [--seconds 5] [--threads 1]
  */
 
+import fs from "node:fs";
 import { Worker } from "node:worker_threads";
 import {
   type Cluster,
@@ -63,35 +64,76 @@ async function drive(client: ClusterClient, n: number, clients: number) {
 }
 
 /**
- * begin/ calls per second from `clients` concurrent clients for `seconds`. The clients run in their
- * own thread: this process also hosts the S3 server (s3rver) the workers read every capture from, and
- * on its event loop the clients would measure that load instead of the API's.
+ * begin/ calls per second (2xx only) from autocannon with `connections` connections for `seconds`.
+ * autocannon runs in its own thread: this process also hosts the S3 server (s3rver) the workers read
+ * every capture from, and on its event loop the load would measure that instead of the API. (A fetch()
+ * client cost more CPU than the API it measured, so the ratio read the client's share of the machine.)
  */
-async function beginRate(apis: string[], companyKey: string, seconds: number, clients = 16): Promise<number> {
+async function beginRate(
+  api: string,
+  companyKey: string,
+  seconds: number,
+  connections = 16,
+): Promise<number> {
   const source = `
     const { workerData, parentPort } = require("node:worker_threads");
-    const { apis, companyKey, seconds, clients } = workerData;
-    const body = JSON.stringify({ company_key: companyKey, flags: { liveness: false, document_types: ["passport"] } });
-    let done = 0, turn = 0;
-    const end = Date.now() + seconds * 1000;
-    Promise.all(Array.from({ length: clients }, async () => {
-      while (Date.now() < end) {
-        const res = await fetch(apis[turn++ % apis.length] + "/begin/", {
-          method: "POST", headers: { "content-type": "application/json" }, body,
-        });
-        await res.arrayBuffer();
-        if (res.status === 200) done++;
-      }
-    })).then(() => parentPort.postMessage(done), (e) => parentPort.postMessage(-1));
+    const autocannon = require("autocannon");
+    const { api, companyKey, seconds, connections } = workerData;
+    autocannon({
+      url: api + "/begin/", method: "POST", connections, duration: seconds,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ company_key: companyKey, flags: { liveness: false, document_types: ["passport"] } }),
+    }).then((r) => parentPort.postMessage(r["2xx"] / seconds), () => parentPort.postMessage(-1));
   `;
-  const worker = new Worker(source, { eval: true, workerData: { apis, companyKey, seconds, clients } });
-  const done = await new Promise<number>((resolve, reject) => {
+  const worker = new Worker(source, { eval: true, workerData: { api, companyKey, seconds, connections } });
+  const rate = await new Promise<number>((resolve, reject) => {
     worker.once("message", (n: number) => resolve(n));
     worker.once("error", reject);
   });
   await worker.terminate();
-  if (done < 0) throw new Error("begin/ load failed");
-  return done / seconds;
+  if (rate < 0) throw new Error("begin/ load failed");
+  return rate;
+}
+
+/**
+ * CPU time (seconds) spent so far by each part of the stack, read from /proc (Linux; empty elsewhere):
+ * the API and worker processes, PostgreSQL and Redis (all their processes), and this process (s3rver
+ * and the begin/ clients). Read before and after a measurement to see where the machine's time went.
+ */
+function cpuByPart(cluster: Cluster): Map<string, number> {
+  const parts = new Map<string, number>();
+  if (!fs.existsSync("/proc/self/stat")) return parts;
+  const hz = 100; // USER_HZ: 100 on every Linux ABI Node.js supports
+  const own = new Map<number, string>([[process.pid, "bench (s3rver, clients)"]]);
+  for (const p of cluster.processes)
+    if (p.child.pid !== undefined) own.set(p.child.pid, p.role === "serve" ? "api" : "workers");
+  for (const entry of fs.readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const part =
+      own.get(pid) ?? (comm === "postgres" ? "postgresql" : comm.startsWith("redis") ? "redis" : undefined);
+    if (part === undefined) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    parts.set(part, (parts.get(part) ?? 0) + ticks / hz);
+  }
+  return parts;
+}
+
+/** "api 0.62, workers 1.10, …" in cores (CPU seconds per second) between two cpuByPart() readings. */
+function cpuShare(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([part, t]) => [part, (t - (before.get(part) ?? 0)) / seconds] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([part, cores]) => `${part} ${cores.toFixed(2)}`)
+    .join(", ");
 }
 
 async function queued(cluster: Cluster): Promise<number> {
@@ -118,7 +160,10 @@ try {
   await drive(client, 2, 2);
   const two = await drive(client, SESSIONS, CLIENTS);
 
-  const idle = await beginRate(cluster.apis(), cluster.companyKey, SECONDS);
+  const api = cluster.apis()[0] ?? "";
+  const idleCpu = cpuByPart(cluster);
+  const idle = await beginRate(api, cluster.companyKey, SECONDS);
+  const idleShare = cpuShare(idleCpu, cpuByPart(cluster), SECONDS);
   // Saturate: a backlog of submitted sessions well beyond what the workers finish while we measure.
   const backlog = Math.max(40, Math.ceil(two.perSecond * SECONDS * 3));
   await Promise.all(
@@ -127,7 +172,9 @@ try {
     }),
   );
   const before = await queued(cluster);
-  const busy = await beginRate(cluster.apis(), cluster.companyKey, SECONDS);
+  const busyCpu = cpuByPart(cluster);
+  const busy = await beginRate(api, cluster.companyKey, SECONDS);
+  const busyShare = cpuShare(busyCpu, cpuByPart(cluster), SECONDS);
   const after = await queued(cluster);
 
   const f = (x: number, d = 2) => x.toFixed(d);
@@ -138,6 +185,8 @@ try {
     `scaling (2 workers / 1 worker): ${f(two.perSecond / one.perSecond)}×`,
     `begin/ idle: ${f(idle, 0)} req/s; with the workers saturated (${before} → ${after} sessions waiting): ${f(busy, 0)} req/s`,
     `begin/ under saturation / idle: ${f(busy / idle)}`,
+    `CPU (cores) while measuring idle begin/: ${idleShare}`,
+    `CPU (cores) while measuring saturated begin/: ${busyShare}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 } finally {
