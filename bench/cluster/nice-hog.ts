@@ -5,7 +5,7 @@
  * One API process on PostgreSQL + Redis; for each nice value: begin/ rate idle, then with the hog,
  * printed as a ratio (the machine is shared: read the ratios).
  *
- *   npm run build && npx tsx bench/cluster/nice-hog.ts [--seconds 5] [--nice 0,10,19]
+ *   npm run build && npx tsx bench/cluster/nice-hog.ts [--seconds 5] [--nice 0,10,19] [--connections 16]
  */
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
@@ -19,19 +19,23 @@ const arg = (name: string, def: string) => {
 };
 const SECONDS = Number(arg("seconds", "5"));
 const NICES = arg("nice", "0,10,19").split(",").map(Number);
+const CONNECTIONS = Number(arg("connections", "16"));
 
 /** begin/ 2xx per second from autocannon in a thread of its own. */
 async function beginRate(api: string, companyKey: string, seconds: number): Promise<number> {
   const source = `
     const { workerData, parentPort } = require("node:worker_threads");
     const autocannon = require("autocannon");
-    const { api, companyKey, seconds } = workerData;
+    const { api, companyKey, seconds, connections } = workerData;
     autocannon({
-      url: api + "/begin/", method: "POST", connections: 16, duration: seconds,
+      url: api + "/begin/", method: "POST", connections, duration: seconds,
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ company_key: companyKey, flags: { liveness: false, document_types: ["passport"] } }),
     }).then((r) => parentPort.postMessage(r["2xx"] / seconds), () => parentPort.postMessage(-1));`;
-  const worker = new Worker(source, { eval: true, workerData: { api, companyKey, seconds } });
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: { api, companyKey, seconds, connections: CONNECTIONS },
+  });
   const rate = await new Promise<number>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);

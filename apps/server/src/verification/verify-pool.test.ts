@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
+import { VERIFY_THREAD_NICE } from "./lower-thread-priority.ts";
 import { createVerifyPool } from "./verify-pool.ts";
 
 describe("verification pool", () => {
@@ -26,7 +27,7 @@ describe("verification pool", () => {
         return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
       };
       const nices = fs.readdirSync(`/proc/${process.pid}/task`).map(niceOf);
-      expect(nices).toContain(10);
+      expect(nices).toContain(VERIFY_THREAD_NICE);
       // The main thread (the API's event loop) keeps the process's priority.
       expect(niceOf(String(process.pid))).toBe(os.getPriority());
     } finally {

@@ -4,8 +4,8 @@
  * its engine instances live here rather than in the engine package.
  * @module
  */
-import fs from "node:fs";
-import os from "node:os";
+// First: lowers this thread's priority before the engine's modules load (see the module).
+import "./lower-thread-priority.ts";
 import {
   analyzeCapture,
   type Capture,
@@ -22,18 +22,6 @@ import {
 export interface DecideTask extends Omit<SessionDecisionInput, "now"> {
   now: number;
 }
-
-/**
- * Verification is throughput work and the API (in this process with role all, or on the same host)
- * is latency work: on Linux this thread — and the inference threads onnxruntime starts from it, which
- * inherit it — runs at nice 10, so a saturated pool takes the CPU the API leaves rather than the other
- * way round. Lowering one's own priority needs no privilege; elsewhere this does nothing.
- */
-export const VERIFY_THREAD_NICE = 10;
-try {
-  const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
-  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, VERIFY_THREAD_NICE);
-} catch {}
 
 let engines: Promise<{ face: FaceEngine; documents: DocumentReader }> | null = null;
 
