@@ -8,9 +8,9 @@
  *   npm run build && npx tsx bench/cluster/nice-hog.ts [--seconds 5] [--nice 0,10,19] [--connections 16]
  */
 import { spawn } from "node:child_process";
-import { Worker } from "node:worker_threads";
 import { createClusterCompany, startCluster } from "../../apps/server/src/testing/cluster.ts";
 import { PG_URL } from "../../packages/db/test/test-databases.ts";
+import { beginRate } from "./begin-rate.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -20,30 +20,6 @@ const arg = (name: string, def: string) => {
 const SECONDS = Number(arg("seconds", "5"));
 const NICES = arg("nice", "0,10,19").split(",").map(Number);
 const CONNECTIONS = Number(arg("connections", "16"));
-
-/** begin/ 2xx per second from autocannon in a thread of its own. */
-async function beginRate(api: string, companyKey: string, seconds: number): Promise<number> {
-  const source = `
-    const { workerData, parentPort } = require("node:worker_threads");
-    const autocannon = require("autocannon");
-    const { api, companyKey, seconds, connections } = workerData;
-    autocannon({
-      url: api + "/begin/", method: "POST", connections, duration: seconds,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ company_key: companyKey, flags: { liveness: false, document_types: ["passport"] } }),
-    }).then((r) => parentPort.postMessage(r["2xx"] / seconds), () => parentPort.postMessage(-1));`;
-  const worker = new Worker(source, {
-    eval: true,
-    workerData: { api, companyKey, seconds, connections: CONNECTIONS },
-  });
-  const rate = await new Promise<number>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
-  });
-  await worker.terminate();
-  if (rate < 0) throw new Error("begin/ load failed");
-  return rate;
-}
 
 /** Two busy-looping threads at `nice`, in a child process (same session, so same autogroup). */
 function startHog(nice: number) {
@@ -64,12 +40,12 @@ try {
   cluster.companyKey = await createClusterCompany(cluster);
   await cluster.startServe("api");
   const api = cluster.apis()[0] ?? "";
-  await beginRate(api, cluster.companyKey, 2); // warm-up
+  await beginRate(api, cluster.companyKey, 2, CONNECTIONS); // warm-up
   for (const nice of NICES) {
-    const idle = await beginRate(api, cluster.companyKey, SECONDS);
+    const idle = await beginRate(api, cluster.companyKey, SECONDS, CONNECTIONS);
     const hog = startHog(nice);
     await new Promise((r) => setTimeout(r, 500));
-    const busy = await beginRate(api, cluster.companyKey, SECONDS);
+    const busy = await beginRate(api, cluster.companyKey, SECONDS, CONNECTIONS);
     const exited = new Promise((r) => hog.once("exit", r));
     hog.kill("SIGKILL");
     await exited;
