@@ -6,32 +6,22 @@
  * change the printed-fields mismatch effect with the keyboard and see it saved.
  * Screenshots land in test-artifacts/dashboard/.
  */
-import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { renderTd3DataPage } from "@verimat/engine/fixtures";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCallbacks } from "../../server/src/callbacks/index.ts";
-import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
-import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
-import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+import type { TestApp } from "../../server/src/testing/test-app.ts";
+import { artifacts, type DashboardHarness, PASSWORD, startDashboardHarness } from "./dashboard-harness.ts";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const artifacts = path.join(repo, "test-artifacts/dashboard");
-const CHROMIUM = "/usr/bin/chromium";
-const PASSWORD = "operator password 1";
-
+let h: DashboardHarness;
 let t: TestApp;
 let base: string;
 let company: { company_id: string; company_key: string };
 let browser: Browser;
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => h.shot(page, name);
 
 async function result(token: string): Promise<{ result: string; result_comment: string }> {
   const res = await t.http.inject({
@@ -81,20 +71,12 @@ async function reviewCase(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
-  if (!findDashboardDir() || !findWidgetDir())
-    throw new Error("apps/dashboard/dist or apps/widget/dist is missing: run `node scripts/build.mjs` first");
-  fs.mkdirSync(artifacts, { recursive: true });
-  t = await createTestApp({ ALLOW_PRIVATE_CALLBACKS: "1" });
-  await t.http.listen({ host: "127.0.0.1", port: 0 });
-  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
-  company = await t.company({ name: "Acme Bank" });
-  await t.services.dashboardUsers.create({
-    companyId: company.company_id,
-    email: "ops@acme.test",
-    role: "admin",
-    password: PASSWORD,
+  h = await startDashboardHarness({
+    env: { ALLOW_PRIVATE_CALLBACKS: "1" },
+    users: [{ email: "ops@acme.test", role: "admin" }],
+    widget: true,
   });
+  ({ t, base, company, browser } = h);
   // Some history for the overview.
   for (let i = 0; i < 4; i++) {
     const r = await t.http.inject({
@@ -108,16 +90,10 @@ beforeAll(async () => {
         verification: { reasonCodes: i === 2 ? ["face_mismatch"] : [] },
       });
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  await h?.close();
 });
 
 async function logIn(page: Page): Promise<void> {
@@ -177,12 +153,7 @@ describe("dashboard in Chromium", () => {
       // The first attempt fails; the manual clock holds the retry back.
       await expect.poll(async () => (await t.services.callbacks.getEvent(event.event_id))?.attempts).toBe(1);
 
-      await page.goto(`${base}/dashboard/`);
-      await page.waitForSelector("[data-page=login]");
-      await page.fill("input[name=email]", "ops@hooks.test");
-      await page.fill("input[name=password]", PASSWORD);
-      await page.keyboard.press("Enter");
-      await page.waitForSelector("[data-stat=total]");
+      await h.logIn(page, "ops@hooks.test");
       await page.goto(`${base}/dashboard/#/sessions/${token}`);
       const item = `[data-section=callbacks] [data-event="${event.event_id}"]`;
       await page.waitForSelector(`${item}[data-callback-status=pending]`);

@@ -6,60 +6,35 @@
  * with the core rules as it is typed; raw JSON underneath) and saved. Screenshots:
  * test-artifacts/dashboard/steps-kyb.png, steps-builder-form.png.
  */
-import fs from "node:fs";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
-import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+import type { TestApp } from "../../server/src/testing/test-app.ts";
+import { artifacts, type DashboardHarness, startDashboardHarness } from "./dashboard-harness.ts";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const artifacts = path.join(repo, "test-artifacts/dashboard");
-const CHROMIUM = "/usr/bin/chromium";
-const PASSWORD = "operator password 1";
-
+let h: DashboardHarness;
 let t: TestApp;
 let base: string;
 let company: { company_id: string; company_key: string };
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
-  if (!findDashboardDir())
-    throw new Error("apps/dashboard/dist is missing: run `node scripts/build.mjs` first");
-  fs.mkdirSync(artifacts, { recursive: true });
-  t = await createTestApp({ PUBLIC_URL: "https://verify.example.test" });
-  await t.http.listen({ host: "127.0.0.1", port: 0 });
-  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
-  company = await t.company({ name: "Acme Bank" });
+  h = await startDashboardHarness({
+    env: { PUBLIC_URL: "https://verify.example.test" },
+    users: [
+      { email: "ops@acme.test", role: "operator" },
+      { email: "admin@acme.test", role: "admin" },
+    ],
+  });
+  ({ t, base, company, browser } = h);
   // Links go out through the company's own provider (a callback URL; nothing listens in this test).
   await t.services.companies.update(company.company_id, {
     callbackUrl: "https://hooks.example.test/verimat",
   });
-  await t.services.dashboardUsers.create({
-    companyId: company.company_id,
-    email: "ops@acme.test",
-    role: "operator",
-    password: PASSWORD,
-  });
-  await t.services.dashboardUsers.create({
-    companyId: company.company_id,
-    email: "admin@acme.test",
-    role: "admin",
-    password: PASSWORD,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  await h?.close();
 });
 
 describe("dashboard: step catalogue", () => {
@@ -111,12 +86,7 @@ describe("dashboard: step catalogue", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/dashboard/`);
-      await page.waitForSelector("[data-page=login]");
-      await page.fill("input[name=email]", "ops@acme.test");
-      await page.fill("input[name=password]", PASSWORD);
-      await page.keyboard.press("Enter");
-      await page.waitForSelector("[data-stat=total]");
+      await h.logIn(page, "ops@acme.test");
       await page.goto(`${base}/dashboard/#/sessions/${token}`);
       await page.waitForSelector("[data-beneficiaries] li");
       expect(await page.locator("[data-beneficiaries] li").allInnerTexts()).toEqual([
@@ -160,12 +130,7 @@ describe("dashboard: step catalogue", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/dashboard/`);
-      await page.waitForSelector("[data-page=login]");
-      await page.fill("input[name=email]", "admin@acme.test");
-      await page.fill("input[name=password]", PASSWORD);
-      await page.keyboard.press("Enter");
-      await page.waitForSelector("[data-stat=total]");
+      await h.logIn(page, "admin@acme.test");
       await page.click("nav >> text=Configurations");
       await page.click("text=New configuration");
       await page.waitForSelector("form.builder");
@@ -291,12 +256,7 @@ describe("dashboard: step catalogue", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/dashboard/`);
-      await page.waitForSelector("[data-page=login]");
-      await page.fill("input[name=email]", "admin@acme.test");
-      await page.fill("input[name=password]", PASSWORD);
-      await page.keyboard.press("Enter");
-      await page.waitForSelector("[data-stat=total]");
+      await h.logIn(page, "admin@acme.test");
       await page.click("nav >> text=Configurations");
       await page.click("text=New configuration");
       await page.waitForSelector("form.builder");

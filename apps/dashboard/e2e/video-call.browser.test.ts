@@ -9,14 +9,11 @@
  * is WebM and plays on the session page. Screenshots: test-artifacts/dashboard/video-call-*.png.
  */
 import fs from "node:fs";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findDashboardDir } from "../../server/src/dashboard/dashboard-routes.ts";
-import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
-import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
+import type { TestApp } from "../../server/src/testing/test-app.ts";
+import { artifacts, type DashboardHarness, startDashboardHarness } from "./dashboard-harness.ts";
 
 // The functions given to evaluate/waitForFunction run in the page. This program has no DOM types
 // (they would change the types the engine is checked against), so the page's globals are typed here.
@@ -40,49 +37,27 @@ interface PageGlobals {
   MediaStream: abstract new () => unknown;
 }
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const artifacts = path.join(repo, "test-artifacts/dashboard");
-const CHROMIUM = "/usr/bin/chromium";
-const PASSWORD = "operator password 1";
-
+let h: DashboardHarness;
 let t: TestApp;
 let base: string;
 let company: { company_id: string; company_key: string };
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error("chromium is missing: run scripts/test-deps.sh");
-  if (!findDashboardDir() || !findWidgetDir())
-    throw new Error("apps/dashboard/dist or apps/widget/dist is missing: run `node scripts/build.mjs` first");
-  fs.mkdirSync(artifacts, { recursive: true });
-  t = await createTestApp();
-  await t.http.listen({ host: "127.0.0.1", port: 0 });
-  base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
-  company = await t.company({ name: "Acme Bank" });
-  await t.services.dashboardUsers.create({
-    companyId: company.company_id,
-    email: "ops@acme.test",
-    role: "operator",
-    password: PASSWORD,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
+  h = await startDashboardHarness({
+    users: [{ email: "ops@acme.test", role: "operator" }],
+    widget: true,
+    chromiumArgs: [
       "--use-fake-device-for-media-stream",
       "--use-fake-ui-for-media-stream",
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
+  ({ t, base, company, browser } = h);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
+  await h?.close();
 });
 
 describe("video call: widget ↔ dashboard", () => {
@@ -123,11 +98,7 @@ describe("video call: widget ↔ dashboard", () => {
       await person.screenshot({ path: path.join(artifacts, "video-call-waiting.png") });
 
       // The operator logs in, finds the person in the queue and accepts.
-      await operator.goto(`${base}/dashboard/`);
-      await operator.fill("input[name=email]", "ops@acme.test");
-      await operator.fill("input[name=password]", PASSWORD);
-      await operator.keyboard.press("Enter");
-      await operator.waitForSelector("nav a[href='#/video-calls']");
+      await h.logIn(operator, "ops@acme.test");
       await operator.click("nav a[href='#/video-calls']");
       await operator.waitForSelector("[data-action=accept-call]");
       await operator.click("[data-action=accept-call]");
