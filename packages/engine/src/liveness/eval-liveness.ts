@@ -12,17 +12,24 @@
  * attack cues; their figures are not PAD performance.
  */
 import { createFaceEngine } from "../face/create-face-engine.ts";
-import { checkActiveResponse, createActiveChallenge } from "./active-challenge.ts";
+import {
+  type ActiveFrame,
+  checkActiveResponse,
+  createActiveChallenge,
+  toActiveFrame,
+} from "./active-challenge.ts";
 import { checkFlashResponse, createFlashChallenge } from "./color-flash.ts";
 import { type FixtureEntry, loadFaceFixtures, loadFixtureImage, REAL_SPOOF } from "./eval-data.ts";
-import { encodePng, resizeRgb } from "./image-ops.ts";
+import { encodeJpeg, encodePng, resizeRgb } from "./image-ops.ts";
 import type { FaceBox, Point, RgbImage, SignalResult } from "./liveness-types.ts";
 import { assessPresentation, type LandmarkFrame, planarMotionSignal } from "./passive-signals.ts";
 import { seededRandom } from "./random-source.ts";
 import {
+  type AttackCapture,
   makeLoopedStillFrames,
   makePrintAttack,
   makeScreenReplayAttack,
+  makeSwungStillResponse,
   renderFlashResponse,
   renderLoopedStillFrame,
 } from "./synthetic-attacks.ts";
@@ -102,6 +109,8 @@ for (const [species, key] of [
 
 let seed = 1000;
 const synthSources = stills.slice(0, limit);
+/** Fine halftone prints that no gating passive signal caught: tried below through a whole session. */
+const finePrintsMissed: Array<{ name: string; attack: AttackCapture }> = [];
 for (const [key, fx] of synthSources) {
   const img = await loadFixtureImage(key);
   const variants = [
@@ -146,7 +155,8 @@ for (const [key, fx] of synthSources) {
   for (const [species, make] of variants) {
     if (sourceIndex >= 20 && (species === "synth-screen-far" || species === "synth-print-fine")) continue;
     const a = await make();
-    record(`${key} (${species})`, species, a.image, a.face, null);
+    const row = record(`${key} (${species})`, species, a.image, a.face, null);
+    if (species === "synth-print-fine" && !row.decidedAttack) finePrintsMissed.push({ name: key, attack: a });
     if (engine) {
       const r = await engine.analyze(await encodePng(a.image), { requireSingleFace: true });
       const d = attackDetections[species] ?? { found: 0, total: 0 };
@@ -234,6 +244,52 @@ for (const [, fx] of synthSources) {
   });
   activeTotal++;
   if (r.passed) activeAccepted++;
+}
+
+// Session level: the fine prints the passive signals missed, answering an active challenge by being
+// swung ±28° for each turn and held still otherwise (frames rendered, then measured by the face
+// engine as the verification worker measures them), and held in the colour flash (paper reflects
+// the screen's light like skin, so the flash is rendered as a genuine response). A session is
+// accepted only if both checks pass. Always runs (on the few prints concerned), engine or not; its
+// own seeds, so the sections after it draw what they drew before it existed.
+const printSessions: Array<{
+  name: string;
+  active: boolean;
+  flash: boolean;
+  /** Prompts the check counted as performed by the still (in order or not). */
+  performed: string[];
+  reasons: string[];
+}> = [];
+if (finePrintsMissed.length > 0) {
+  const eng = engine ?? (await createFaceEngine());
+  for (const [i, { name, attack }] of finePrintsMissed.entries()) {
+    const rng = seededRandom(5000 + i);
+    const challenge = createActiveChallenge(rng, { now: () => 0 });
+    const frames: ActiveFrame[] = [];
+    for (const f of makeSwungStillResponse(attack.face, attack.landmarks ?? [], challenge.prompts, rng)) {
+      const r = await eng.analyzeFrame(await encodeJpeg(renderLoopedStillFrame(attack.image, f), 85));
+      frames.push(
+        r.kind === "ok"
+          ? toActiveFrame(f.t, r.frame, r.faces)
+          : { t: f.t, yaw: 0, pitch: 0, roll: 0, eyeOpenness: 1, smile: 0, faceCount: 0 },
+      );
+    }
+    const active = checkActiveResponse({ challenge, frames });
+    const flash = createFlashChallenge(rng);
+    const flashFrames = await renderFlashResponse(attack.image, attack.face, flash, rng, {
+      width: 160,
+      strength: 0.15,
+    });
+    const flashResult = checkFlashResponse({ challenge: flash, frames: flashFrames });
+    printSessions.push({
+      name: `${name} [${challenge.prompts.join(", ")}]`,
+      active: active.passed,
+      flash: flashResult.passed,
+      performed: active.prompts.filter((p) => p.performed).map((p) => p.prompt),
+      reasons: [...active.reasons, ...flashResult.reasons.map((r) => `flash: ${r}`)],
+    });
+  }
+  if (!engine) eng.dispose();
 }
 
 // Colour flash: genuine simulated responses vs. no reflection, a wrong sequence and a global tint.
@@ -347,6 +403,17 @@ console.log(
 console.log(
   `\n# Active challenge vs looped still (swung ±25°, no blink/smile): APCER ${pct(activeAccepted, activeTotal)}`,
 );
+console.log(
+  `\n# Session: fine prints the passive signals missed (${printSessions.length}), swung ±28° through an active challenge (face engine) and the colour flash: ` +
+    `APCER ${pct(printSessions.filter((r) => r.active && r.flash).length, printSessions.length)}; ` +
+    `active passed ${printSessions.filter((r) => r.active).length}, flash passed ${printSessions.filter((r) => r.flash).length}`,
+);
+for (const r of printSessions) {
+  console.log(
+    `  ${r.name}: ${r.active && r.flash ? "ACCEPTED" : "rejected"}; ${r.reasons.join("; ") || "no reason"}` +
+      (r.performed.length ? ` (counted as performed by the still: ${r.performed.join(", ")})` : ""),
+  );
+}
 if (withFlash) {
   console.log("\n# Colour flash (simulated responses)");
   const fb = flashRows.filter((r) => r.species === "bona-fide");
