@@ -9,15 +9,12 @@
  * The multi-frame planar-motion signal (passive-signals.ts) plays no part here: the session does not
  * compute it (analyzeFrame returns Human's mesh, not the 68 landmarks it needs). The prompts do.
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "../document/fixtures/render-document.ts";
-import { createDocumentReader, type DocumentReader } from "../document/index.ts";
-import { createFaceEngine, DEFAULT_MATCH_THRESHOLDS, type FaceEngine } from "../face/index.ts";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_MATCH_THRESHOLDS } from "../face/index.ts";
 import type { ActiveChallenge } from "../liveness/active-challenge.ts";
 import { createFlashChallenge } from "../liveness/color-flash.ts";
-import { loadFaceFixtures, loadFixtureImage } from "../liveness/eval-data.ts";
+import { loadFaceFixtures, loadFixtureImage, requireEvalData } from "../liveness/eval-data.ts";
 import { encodeJpeg } from "../liveness/image-ops.ts";
 import { assessPresentation } from "../liveness/passive-signals.ts";
 import { seededRandom } from "../liveness/random-source.ts";
@@ -27,11 +24,7 @@ import {
   renderFlashResponse,
   renderLoopedStillFrame,
 } from "../liveness/synthetic-attacks.ts";
-import type { Capture } from "./analyze-capture.ts";
-import { verifyCaptures } from "./verify-captures.ts";
-
-const EVAL = path.resolve(import.meta.dirname, "../../../../../shared/eval");
-if (!existsSync(EVAL)) throw new Error(`test data missing: ${EVAL}`);
+import { renderPassport, sessionSignals, useSessionEngines, verifySession } from "./session-fixtures.ts";
 
 /** The selfie's person; the passport carries another photo of the same person (deepface-01). */
 const SOURCE = "faces/deepface/img2.jpg";
@@ -51,17 +44,7 @@ const SWING_DEG = 28;
 const FRAMES_PER_PROMPT = 8;
 const FRAME_FPS = 5;
 
-let face: FaceEngine;
-let documents: DocumentReader;
-
-beforeAll(async () => {
-  [face, documents] = await Promise.all([createFaceEngine(), createDocumentReader()]);
-}, 120_000);
-
-afterAll(async () => {
-  face?.dispose();
-  await documents?.dispose();
-});
+const engines = useSessionEngines();
 
 describe("a fine-halftone print through a liveness session", () => {
   it("passes the passive signals but is rejected by the active challenge (liveness_failed)", async () => {
@@ -99,65 +82,27 @@ describe("a fine-halftone print through a liveness session", () => {
       tiltDeg: SWING_DEG,
     });
 
-    const captures: Capture[] = [
+    const out = await verifySession(
       {
-        kind: "passport",
-        bytes: (
-          await renderTd3DataPage(SAMPLE_TD3_FIELDS, {
-            portrait: readFileSync(path.join(EVAL, "faces/deepface/img1.jpg")),
-          })
-        ).png,
+        passport: await renderPassport(readFileSync(requireEvalData("faces/deepface/img1.jpg"))),
+        flash: flashFrames,
+        active: await Promise.all(
+          activeFrames.map(async (f) => ({
+            t: f.t,
+            jpeg: await encodeJpeg(renderLoopedStillFrame(print.image, f), 85),
+          })),
+        ),
+        selfie: await encodeJpeg(print.image, 92),
       },
-    ];
-    for (const f of flashFrames) {
-      captures.push({ kind: "liveness-frame", phase: "flash", t: f.t, bytes: await encodeJpeg(f.image, 85) });
-    }
-    for (const f of activeFrames) {
-      captures.push({
-        kind: "liveness-frame",
-        phase: "active",
-        t: f.t,
-        bytes: await encodeJpeg(renderLoopedStillFrame(print.image, f), 85),
-      });
-    }
-    captures.push({ kind: "face", bytes: await encodeJpeg(print.image, 92) });
-
-    const out = await verifyCaptures(
-      {
-        captures,
-        required: { document: true, face: true, liveness: true },
-        documentTypes: [],
-        documentCountries: [],
-        now: new Date("2026-11-25T12:00:00Z"),
-        policy: {
-          acceptSimilarity: DEFAULT_MATCH_THRESHOLDS.accept,
-          rejectSimilarity: DEFAULT_MATCH_THRESHOLDS.reject,
-          minAge: 18,
-        },
-        challenge: { active, flash },
-      },
-      { face, documents },
+      { active, flash },
+      engines(),
     );
 
     // Without liveness the print would pass: the document is read, the face matches, and the
     // selfie's passive signals (on the face engine's box) see nothing.
     expect(out.documentType).toBe("passport");
     expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
-    const signals = out.signals as {
-      presentation: { gating: string[] } | null;
-      liveness: {
-        active: {
-          passed: boolean;
-          reasons: string[];
-          prompts: { prompt: string; performed: boolean }[];
-          timing: { plausible: boolean };
-          singleFace: { ok: boolean; multiFaceFrames: number; noFaceFrames: number };
-          identity: { status: string };
-          frames: number;
-        } | null;
-        flash: { passed: boolean; correlation: number } | null;
-      } | null;
-    };
+    const signals = sessionSignals(out);
     expect(signals.presentation?.gating).toEqual([]);
 
     // The session is rejected for liveness, and the active check says why.
