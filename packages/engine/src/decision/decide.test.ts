@@ -33,6 +33,10 @@ describe("decide", () => {
     ["face_mismatch", { similarity: 0.05 }],
     ["liveness_failed", { liveness: { activePassed: false, flashPassed: true, attackSignals: [] } }],
     [
+      "liveness_failed",
+      { liveness: { activePassed: true, flashPassed: true, depthPassed: false, attackSignals: [] } },
+    ],
+    [
       "presentation_attack",
       { liveness: { activePassed: true, flashPassed: true, attackSignals: ["screen_moire"] } },
     ],

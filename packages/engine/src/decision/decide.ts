@@ -39,6 +39,11 @@ export interface DecisionInput {
     activePassed: boolean | null;
     /** Colour-flash challenge; null when not run. */
     flashPassed: boolean | null;
+    /**
+     * Depth between the active frames (planar-motion: a head turn's landmarks that fit a plane are a
+     * swung photo or screen); null when no frame turned enough to tell, absent when not gating.
+     */
+    depthPassed?: boolean | null;
     /** Gating presentation-attack signals that fired. */
     attackSignals: string[];
   };
@@ -108,7 +113,8 @@ export function decide(input: DecisionInput, policy: DecisionPolicy): Decision {
     const l = input.liveness;
     if (!l) add("capture_missing");
     else {
-      if (l.activePassed === false || l.flashPassed === false) add("liveness_failed");
+      if (l.activePassed === false || l.flashPassed === false || l.depthPassed === false)
+        add("liveness_failed");
       if (l.activePassed === null && l.flashPassed === null) add("capture_missing");
       if (l.attackSignals.length > 0) add("presentation_attack");
     }

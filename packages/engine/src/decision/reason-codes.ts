@@ -6,7 +6,11 @@
 export const REASON_CODES = {
   face_mismatch: { effect: "reject", description: "The face does not match the document portrait." },
   face_match_uncertain: { effect: "review", description: "The face match is in the manual-review band." },
-  liveness_failed: { effect: "reject", description: "The liveness challenge was not performed as asked." },
+  liveness_failed: {
+    effect: "reject",
+    description:
+      "The liveness challenge was not performed as asked, or its head turns showed no depth (a flat photo or screen).",
+  },
   presentation_attack: {
     effect: "reject",
     description: "Image evidence of a printed photo, screen or replayed video.",

@@ -216,6 +216,7 @@ describe("analyzeFrame (Human mesh)", () => {
     expect(r.frame.smile).toBeGreaterThan(0.5);
     expect(r.frame.mouthOpen).toBeGreaterThan(10);
     expect(r.frame.embedding).toBeUndefined();
+    expect(r.frame.landmarks).toBeUndefined();
   });
 
   it("computes a descriptor from the mesh on request that matches analyze's", async () => {
@@ -223,6 +224,13 @@ describe("analyzeFrame (Human mesh)", () => {
     if (r.kind !== "ok" || !r.frame.embedding) throw new Error("expected a face with an embedding");
     const { similarity } = engine.compare(r.frame.embedding, astronautResult.face.embedding);
     expect(similarity).toBeGreaterThanOrEqual(engine.thresholds.accept);
+    // With it, the 68 landmarks it was aligned with, in image pixels: close to analyze's own.
+    const lm = r.frame.landmarks ?? [];
+    expect(lm).toHaveLength(68);
+    const ref = astronautResult.face.landmarks;
+    const mean =
+      lm.reduce((s, p, i) => s + Math.hypot(p.x - (ref[i]?.x ?? 0), p.y - (ref[i]?.y ?? 0)), 0) / 68;
+    expect(mean).toBeLessThan(0.05 * astronautResult.face.box.width);
   });
 
   it("flips the yaw sign on a mirrored frame and finds nothing in a plain frame", async () => {

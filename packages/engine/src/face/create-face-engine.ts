@@ -325,16 +325,20 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
   /**
    * Descriptor from Human's mesh: five mesh points stand in for the 68-point bounding box (cheek
    * edges 234/454, chin 152, brow tops 105/334), give an SSD-like box, and one landmark re-crop
-   * settles the framing before the usual eye-levelled chip.
+   * settles the framing before the usual eye-levelled chip. Returns the 68 landmarks (in `full`
+   * pixels) with the descriptor: they cost nothing more here.
    */
-  async function embedFromMesh(full: RgbImage, mesh: Point2[]): Promise<Float32Array | undefined> {
+  async function embedFromMesh(
+    full: RgbImage,
+    mesh: Point2[],
+  ): Promise<{ embedding: Float32Array; landmarks: Point2[] } | undefined> {
     const proxies = [234, 454, 152, 105, 334].flatMap((i) => (mesh[i] ? [mesh[i]] : []));
     if (proxies.length < 5) return undefined;
     let landmarks = await landmarksFor(full, boxFromLandmarks(proxies));
     if (landmarks.length !== 68) return undefined;
     landmarks = await landmarksFor(full, boxFromLandmarks(landmarks));
     if (landmarks.length !== 68) return undefined;
-    return describe(warpToChip(full, alignTransform(landmarks, align), CHIP));
+    return { embedding: await describe(warpToChip(full, alignTransform(landmarks, align), CHIP)), landmarks };
   }
 
   async function analyzeFrameNow(image: ImageInput, opts: AnalyzeFrameOptions): Promise<FaceFrameAnalysis> {
@@ -362,7 +366,7 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
       const angle = f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
       const happy = f.emotion?.find((e) => e.emotion === "happy")?.score ?? 0;
       const gestures = result.gesture.filter((g) => "face" in g && g.face === f.id).map((g) => g.gesture);
-      const embedding = opts.withEmbedding
+      const embedded = opts.withEmbedding
         ? await embedFromMesh(
             full,
             mesh.map((p) => ({ x: (p[0] ?? 0) * scale, y: (p[1] ?? 0) * scale })),
@@ -381,7 +385,12 @@ export async function createFaceEngine(options: FaceEngineOptions = {}): Promise
           mouthOpen: Math.min(100, 500 * ratio(13, 14, 10, 152)),
           smile: happy,
           gestures,
-          ...(embedding ? { embedding } : {}),
+          ...(embedded
+            ? {
+                embedding: embedded.embedding,
+                landmarks: embedded.landmarks.map((p) => ({ x: p.x * sourceScale, y: p.y * sourceScale })),
+              }
+            : {}),
         },
         ms: performance.now() - t0,
       };

@@ -117,10 +117,16 @@ export interface FaceFrameSignals {
    * shows the selfie's person. Cropped from Human's mesh, so the detector runs once per frame.
    */
   embedding?: Float32Array;
+  /**
+   * The 68 iBUG-ordered landmarks (image pixels) the descriptor was aligned with (only with
+   * `withEmbedding`, and only when the descriptor was computed): the multi-frame depth check
+   * (`planarMotionSignal`) reads them.
+   */
+  landmarks?: Point2[];
 }
 
 export interface AnalyzeFrameOptions {
-  /** Also compute the face descriptor (about +80 ms). @default false */
+  /** Also compute the face descriptor and the 68 landmarks (about +80 ms). @default false */
   withEmbedding?: boolean;
 }
 

@@ -45,6 +45,7 @@ export {
   type PresentationInput,
   planarMotionSignal,
   printHalftoneSignal,
+  SESSION_PLANAR_MOTION,
   screenMoireSignal,
   tonalRangeSignal,
 } from "./passive-signals.ts";

@@ -15,6 +15,8 @@
  * - planar-motion (gate, multi-frame only): homography residual of a head turn's landmarks.
  *   Foreman windows ≥ 0.096 inter-ocular distances, threshold 0.07; photos swung ±25–30° stay
  *   ≤ 0.059 (generator landmarks) and 0.015–0.029 (face-engine landmarks on rendered frames).
+ *   In the session (decide-session.ts, SESSION_PLANAR_MOTION below) it gates the liveness
+ *   (liveness_failed), on the figures of eval-planar-motion.ts given there.
  * - flat-sheet (gate): washed-out face (saturation < 0.2) together with a straight edge covering
  *   ≥ 95 % of one side of the face. Fired on the real print (F1: 0.177, top edge 1.0; score 0.76)
  *   and the real tablet replay, on no genuine capture (lowest genuine saturation 0.23; 16/127
@@ -57,7 +59,33 @@ export interface PlanarMotionOptions {
   readonly minAnisotropy?: number;
   /** Residual (in inter-ocular distances) below which the motion counts as planar. @default 0.07 */
   readonly threshold?: number;
+  /**
+   * Fewer compared frames than this are "not-applicable": with two or three the upper quartile is
+   * the smallest residual, one lucky frame. @default 1
+   */
+  readonly minFrames?: number;
 }
+
+/**
+ * The options a session's active frames are checked with (decide-session.ts, where a fired signal
+ * fails the liveness): the signal's 0.07 threshold, measured only once ≥ 4 frames turned enough.
+ * Figures (2026-12-07) from landmarks and Human yaw as the session gets them (analyzeFrame with
+ * embedding), `node --import tsx packages/engine/src/liveness/eval-planar-motion.ts` and the same
+ * frames re-windowed:
+ * - genuine: Foreman at 7.5 fps (the widget's 125 ms), 453 sliding windows of 12/16/24 frames, all 4
+ *   sampling phases: q75 residual ≥ 0.093 (1 window < 0.1), none fired; Zhling 0.147; Men_whisper
+ *   not applicable (no turn). Single turned frames against a frontal one: min 0.047, 5th percentile
+ *   0.090, 26 of 1471 below 0.07 — hence the upper quartile over several frames.
+ * - attack: 8 shared/eval photos and their fine halftone prints swung ±25° and ±35° per turn prompt
+ *   (makeSwungStillResponse, rendered, JPEG 85): 13 of 32 clips measured, all fired, q75 0.013–0.041;
+ *   the rest not applicable (a swung photo barely moves Human's yaw, 2–7°, and at ±25° rarely
+ *   foreshortens the landmarks by 8 %). Those also fail the turn prompts of the active challenge.
+ * - why ≥ 4 frames: with 1–2 turned frames (Foreman's pan out of view, frames 169–263) genuine
+ *   windows measured 0.039–0.05 and fired; 0 of 453 once 4 are required.
+ * The genuine side is two people from two clips: clean separation (0.041 vs 0.093, threshold between
+ * with ≥ 30 % either side), not a population.
+ */
+export const SESSION_PLANAR_MOTION: PlanarMotionOptions = { minFrames: 4 };
 
 function eyeCentre(lm: readonly Point[], from: number): Point {
   let x = 0;
@@ -111,7 +139,8 @@ export function planarMotionSignal(
       residuals.push(rmsResidual(h, ref.landmarks, f.landmarks) / iod);
     }
   }
-  if (residuals.length === 0) {
+  const minFrames = Math.max(1, options.minFrames ?? 1);
+  if (residuals.length < minFrames) {
     return {
       name: "planar-motion",
       status: "not-applicable",
@@ -120,8 +149,12 @@ export function planarMotionSignal(
       gate: true,
       fired: false,
       detail: {
-        reason: `no frame turned ≥ ${minDelta}° from the most frontal one`,
-        maxYawDeltaDeg: maxDelta,
+        reason:
+          residuals.length === 0
+            ? `no frame turned ≥ ${minDelta}° from the most frontal one`
+            : `${residuals.length} frame(s) turned ≥ ${minDelta}° from the most frontal one, fewer than ${minFrames}`,
+        maxYawDeltaDeg: Math.round(maxDelta * 10) / 10,
+        framesCompared: residuals.length,
       },
     };
   }

@@ -60,6 +60,12 @@ export type CaptureAnalysis =
         smile: number;
       } | null;
       embedding: number[] | null;
+      /**
+       * The 68 landmarks the embedding was aligned with, [x, y] in image pixels rounded to 0.1 px
+       * (about 1 KB a frame in JSON), for the session's multi-frame depth check (planar-motion);
+       * null when none were found. Absent from analyses stored before it existed.
+       */
+      landmarks?: [number, number][] | null;
       ms: number;
     }
   | {
@@ -173,6 +179,13 @@ export async function analyzeCapture(c: Capture, engines: AnalysisEngines): Prom
         faces: a.kind === "ok" ? a.faces : 0,
         signals: a.kind === "ok" ? { pose: a.frame.pose, eyes: a.frame.eyes, smile: a.frame.smile } : null,
         embedding: a.kind === "ok" && a.frame.embedding ? Array.from(a.frame.embedding) : null,
+        landmarks:
+          a.kind === "ok" && a.frame.landmarks
+            ? a.frame.landmarks.map((p): [number, number] => [
+                Math.round(p.x * 10) / 10,
+                Math.round(p.y * 10) / 10,
+              ])
+            : null,
         ms: ms(),
       };
     }

@@ -32,6 +32,10 @@ import {
   type FlashChallenge,
   type FlashCheckResult,
   type FlashFrame,
+  type LandmarkFrame,
+  planarMotionSignal,
+  SESSION_PLANAR_MOTION,
+  type SignalResult,
   toActiveFrame,
 } from "../liveness/index.ts";
 import type { MrzFields } from "../mrz/index.ts";
@@ -97,6 +101,42 @@ export function sideMapFromMrz(f: MrzFields, lines: readonly string[]): Record<s
   return Object.fromEntries(
     entries.filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
   );
+}
+
+/**
+ * The multi-frame depth check over the session's active frames (planarMotionSignal with
+ * SESSION_PLANAR_MOTION; the figures behind gating are there): a real head turning shows parallax
+ * between its 68 landmarks, a photo or screen swung to fake the turn fits a plane homography to
+ * detector noise. When it fires the liveness fails (liveness_failed), like a prompt not performed.
+ */
+function sessionPlanarMotion(
+  active: readonly Extract<CaptureAnalysis, { type: "frame"; phase: "active" }>[],
+): SignalResult {
+  const frames: LandmarkFrame[] = active.flatMap((f) =>
+    f.signals && f.landmarks?.length === 68 ? [{ landmarks: f.landmarks, yawDeg: f.signals.pose.yaw }] : [],
+  );
+  if (frames.length === 0) {
+    return {
+      name: "planar-motion",
+      status: "not-applicable",
+      score: 0,
+      threshold: 0.5,
+      gate: true,
+      fired: false,
+      detail: { reason: "no active-liveness frame carries landmarks" },
+    };
+  }
+  const s = planarMotionSignal(frames, SESSION_PLANAR_MOTION);
+  if (!s.fired) return s;
+  return {
+    ...s,
+    detail: {
+      ...s.detail,
+      reason:
+        `the turned frames' landmarks fit a plane (residual ${s.detail.q75ResidualIod} < ` +
+        `${s.detail.residualThresholdIod} inter-ocular distances): a flat photo or screen, not a head`,
+    },
+  };
 }
 
 export function decideSession(input: SessionDecisionInput): VerifyOutput {
@@ -241,6 +281,8 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
       flashResult = checkFlashResponse({ challenge: input.challenge.flash, frames: flashFrames });
   }
   const presentation = face?.presentation ?? null;
+  const planarMotion = input.required.liveness && active.length > 0 ? sessionPlanarMotion(active) : null;
+  const depthFailed = planarMotion?.gate === true && planarMotion.fired;
 
   const documentRead: NonNullable<DecisionInput["document"]>["read"] =
     reads.length === 0
@@ -275,6 +317,9 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
           liveness: {
             activePassed: activeResult ? activeResult.passed : null,
             flashPassed: flashResult ? flashResult.passed : null,
+            ...(planarMotion?.gate
+              ? { depthPassed: planarMotion.status === "measured" ? !depthFailed : null }
+              : {}),
             attackSignals: [...(presentation?.gatingSignals ?? [])],
           },
         }
@@ -287,6 +332,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
     decision.status !== "rejected" &&
     activeResult?.passed === true &&
     flashResult?.passed === true &&
+    !depthFailed &&
     (presentation?.gatingSignals.length ?? 0) === 0;
   const analysisMs = Object.fromEntries(
     input.analyses.map((a, i) => [
@@ -336,13 +382,18 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
               : null,
             active: activeResult ? { ...activeResult, frames: active.length } : null,
             flash: flashResult,
+            planarMotion,
           }
         : null,
       presentation: presentation
         ? {
             gating: presentation.gatingSignals,
             advisory: presentation.advisorySignals,
-            signals: presentation.signals,
+            // A selfie alone has no motion: its planar-motion entry is a placeholder, the session's
+            // measurement is liveness.planarMotion.
+            signals: planarMotion
+              ? presentation.signals.filter((x) => x.name !== "planar-motion")
+              : presentation.signals,
           }
         : null,
       decisionInput,

@@ -51,6 +51,13 @@ describe("a genuine liveness session from real video (Foreman)", () => {
     expect(s.liveness?.flash?.reasons).toEqual([]);
     expect(s.liveness?.flash?.passed).toBe(true);
     expect(s.presentation?.gating).toEqual([]);
+    // His turns have depth: the landmarks of the turned frames are far from a plane homography of the
+    // most frontal one's (measured, not fired; threshold 0.07 inter-ocular distances).
+    const depth = s.liveness?.planarMotion;
+    expect(depth?.status).toBe("measured");
+    expect(depth?.fired).toBe(false);
+    expect(depth?.detail.framesCompared).toBeGreaterThanOrEqual(4);
+    expect(depth?.detail.q75ResidualIod).toBeGreaterThan(0.1);
     // Passport portrait (frame 30) and selfie (frame 57): two moments of the same clip.
     expect(out.documentType).toBe("passport");
     expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);

@@ -6,8 +6,9 @@
  * engine nor blinks. Everything runs through the real face engine and document reader, as the
  * verification worker does.
  *
- * The multi-frame planar-motion signal (passive-signals.ts) plays no part here: the session does not
- * compute it (analyzeFrame returns Human's mesh, not the 68 landmarks it needs). The prompts do.
+ * The multi-frame planar-motion signal (passive-signals.ts, computed by decide-session.ts from the
+ * 68 landmarks analyzeFrame returns with each active frame's embedding) rejects it too: the swung
+ * print's turns have no depth.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -127,5 +128,16 @@ describe("a fine-halftone print through a liveness session", () => {
       expect.arrayContaining(["turn_left not performed", "turn_right not performed", "blink not performed"]),
     );
     for (const r of result?.reasons ?? []) expect(r).toMatch(/ (not performed|performed out of order)$/);
+    // And the head turns had no depth: the swung print's landmarks fit a plane homography to within
+    // detector noise (0.018 inter-ocular distances here, over 20 foreshortened frames), so the
+    // multi-frame planar-motion check fires as well and fails the liveness on its own.
+    const depth = signals.liveness?.planarMotion;
+    expect(depth?.status).toBe("measured");
+    expect(depth?.gate).toBe(true);
+    expect(depth?.fired).toBe(true);
+    expect(depth?.detail.framesCompared).toBeGreaterThanOrEqual(4);
+    expect(depth?.detail.q75ResidualIod).toBeLessThan(0.04);
+    expect(depth?.detail.reason).toMatch(/fit a plane .*: a flat photo or screen/);
+    expect(out.signals).toMatchObject({ decisionInput: { liveness: { depthPassed: false } } });
   }, 180_000);
 });

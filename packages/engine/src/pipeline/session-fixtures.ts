@@ -123,6 +123,14 @@ export interface SessionSignals {
       segmentsMatched: number;
       reasons: string[];
     } | null;
+    /** The multi-frame depth check over the active frames (a SignalResult). */
+    planarMotion: {
+      status: "measured" | "not-applicable";
+      score: number;
+      gate: boolean;
+      fired: boolean;
+      detail: Record<string, number | string | boolean>;
+    } | null;
   } | null;
 }
 
