@@ -99,7 +99,11 @@ async function verimat(port: number, env: Record<string, string>) {
 // begin/ as shipped (grouped inserts in the SQLite writer thread), and with them on the event loop.
 const server = await verimat(18931, {});
 const inline = await verimat(18933, { SQLITE_WRITER_THREAD: "0" });
-const bare = await start(["npx", "tsx", "bench/begin/bare-server.ts"], { ...common, PORT: "18932" }, "ready");
+const bare = await start(
+  ["node", "--import", "tsx", "bench/begin/bare-server.ts"],
+  { ...common, PORT: "18932" },
+  "ready",
+);
 const bareUrl = "http://127.0.0.1:18932/begin/";
 
 type Run = Awaited<ReturnType<typeof load>>;
