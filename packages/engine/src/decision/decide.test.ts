@@ -37,6 +37,10 @@ describe("decide", () => {
       { liveness: { activePassed: true, flashPassed: true, depthPassed: false, attackSignals: [] } },
     ],
     [
+      "liveness_failed",
+      { liveness: { activePassed: true, flashPassed: true, selfieMatched: false, attackSignals: [] } },
+    ],
+    [
       "presentation_attack",
       { liveness: { activePassed: true, flashPassed: true, attackSignals: ["screen_moire"] } },
     ],

@@ -44,6 +44,11 @@ export interface DecisionInput {
      * swung photo or screen); null when no frame turned enough to tell, absent when not gating.
      */
     depthPassed?: boolean | null;
+    /**
+     * The selfie shows the person who performed the active challenge (closest frame within the
+     * distance limit); null when there is no selfie or no frame with a face to compare.
+     */
+    selfieMatched?: boolean | null;
     /** Gating presentation-attack signals that fired. */
     attackSignals: string[];
   };
@@ -113,7 +118,12 @@ export function decide(input: DecisionInput, policy: DecisionPolicy): Decision {
     const l = input.liveness;
     if (!l) add("capture_missing");
     else {
-      if (l.activePassed === false || l.flashPassed === false || l.depthPassed === false)
+      if (
+        l.activePassed === false ||
+        l.flashPassed === false ||
+        l.depthPassed === false ||
+        l.selfieMatched === false
+      )
         add("liveness_failed");
       if (l.activePassed === null && l.flashPassed === null) add("capture_missing");
       if (l.attackSignals.length > 0) add("presentation_attack");

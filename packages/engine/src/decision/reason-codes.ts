@@ -9,7 +9,7 @@ export const REASON_CODES = {
   liveness_failed: {
     effect: "reject",
     description:
-      "The liveness challenge was not performed as asked, or its head turns showed no depth (a flat photo or screen).",
+      "The liveness challenge was not performed as asked, its head turns showed no depth (a flat photo or screen), or the selfie is not the person who performed it.",
   },
   presentation_attack: {
     effect: "reject",

@@ -104,6 +104,42 @@ export function sideMapFromMrz(f: MrzFields, lines: readonly string[]): Record<s
 }
 
 /**
+ * Largest face-descriptor distance between the selfie and its closest active-liveness frame. The
+ * frames are compared with each other by the active check; without this, someone could perform the
+ * challenge with their own face and submit another person's photo as the selfie (found by
+ * liveness-session.test.ts). Below the face-match threshold at FMR ≤ 0.1 % (distance 0.593 on
+ * faces/pairs.csv, eval-faces.ts), with a margin because the closest of many frames is taken.
+ */
+export const SELFIE_TO_LIVENESS_MAX_DISTANCE = 0.55;
+
+export interface SelfieInLiveness {
+  status: "consistent" | "inconsistent" | "not-applicable";
+  /** Distance from the selfie to its closest active frame; null when either is missing. */
+  minDistance: number | null;
+  threshold: number;
+  framesCompared: number;
+}
+
+/** Whether the person who performed the active challenge is the selfie's person. */
+function selfieInLiveness(
+  selfie: readonly number[] | null,
+  active: readonly Extract<CaptureAnalysis, { type: "frame"; phase: "active" }>[],
+): SelfieInLiveness {
+  const threshold = SELFIE_TO_LIVENESS_MAX_DISTANCE;
+  const frames = active.flatMap((f) => (f.embedding ? [Float32Array.from(f.embedding)] : []));
+  if (!selfie || frames.length === 0)
+    return { status: "not-applicable", minDistance: null, threshold, framesCompared: frames.length };
+  const own = Float32Array.from(selfie);
+  const minDistance = Math.min(...frames.map((f) => compareEmbeddings(own, f).distance));
+  return {
+    status: minDistance <= threshold ? "consistent" : "inconsistent",
+    minDistance: Math.round(minDistance * 10000) / 10000,
+    threshold,
+    framesCompared: frames.length,
+  };
+}
+
+/**
  * The multi-frame depth check over the session's active frames (planarMotionSignal with
  * SESSION_PLANAR_MOTION; the figures behind gating are there): a real head turning shows parallax
  * between its 68 landmarks, a photo or screen swung to fake the turn fits a plane homography to
@@ -283,6 +319,10 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
   const presentation = face?.presentation ?? null;
   const planarMotion = input.required.liveness && active.length > 0 ? sessionPlanarMotion(active) : null;
   const depthFailed = planarMotion?.gate === true && planarMotion.fired;
+  const selfieEmbedding =
+    face?.face.outcome === "ok" && "embedding" in face.face ? face.face.embedding : null;
+  const selfieCheck = input.required.liveness ? selfieInLiveness(selfieEmbedding, active) : null;
+  const selfieMismatch = selfieCheck?.status === "inconsistent";
 
   const documentRead: NonNullable<DecisionInput["document"]>["read"] =
     reads.length === 0
@@ -320,6 +360,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
             ...(planarMotion?.gate
               ? { depthPassed: planarMotion.status === "measured" ? !depthFailed : null }
               : {}),
+            selfieMatched: selfieCheck && selfieCheck.status !== "not-applicable" ? !selfieMismatch : null,
             attackSignals: [...(presentation?.gatingSignals ?? [])],
           },
         }
@@ -333,6 +374,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
     activeResult?.passed === true &&
     flashResult?.passed === true &&
     !depthFailed &&
+    !selfieMismatch &&
     (presentation?.gatingSignals.length ?? 0) === 0;
   const analysisMs = Object.fromEntries(
     input.analyses.map((a, i) => [
@@ -383,6 +425,7 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
             active: activeResult ? { ...activeResult, frames: active.length } : null,
             flash: flashResult,
             planarMotion,
+            selfie: selfieCheck,
           }
         : null,
       presentation: presentation

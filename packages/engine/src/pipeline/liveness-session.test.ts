@@ -48,6 +48,8 @@ describe("a genuine liveness session from real video (Foreman)", () => {
     // closed level, identity distance up to 0.56 of the 0.6 allowed (the turned frames against the
     // most frontal one: the thinnest), flash correlation 0.98 of 0.75 needed.
     expect(active?.identity.status).toBe("consistent");
+    // The selfie (frame 57) is the person who performed the challenge.
+    expect(s.liveness?.selfie?.status).toBe("consistent");
     expect(s.liveness?.flash?.reasons).toEqual([]);
     expect(s.liveness?.flash?.passed).toBe(true);
     expect(s.presentation?.gating).toEqual([]);
@@ -72,8 +74,9 @@ describe("a genuine liveness session from real video (Foreman)", () => {
  * liveness frames stay Foreman's genuine ones. Foreman himself cannot be the printed person: the face
  * engine finds no face in any default print or screen replay of a Foreman frame (frames 30, 57, 60,
  * 93, seeds 1–8: the 352×288 source blown up to a 480-px capture), so such a selfie is rejected as
- * no_face before any presentation signal is computed. The pipeline does not compare the selfie with
- * the liveness frames, so here the passive signals are all that stands between the attack and approval.
+ * no_face before any presentation signal is computed. The selfie is therefore not the person of the
+ * liveness frames, which fails the liveness on its own (selfie-in-liveness); the passive signals are
+ * asserted as the second, independent reason.
  */
 describe("a synthetic print or screen replay as the selfie of an otherwise genuine session", () => {
   const SOURCE = "faces/deepface/img2.jpg";
@@ -103,10 +106,11 @@ describe("a synthetic print or screen replay as the selfie of an otherwise genui
     expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
     expect(s.liveness?.active?.passed).toBe(true);
     expect(s.liveness?.flash?.passed).toBe(true);
+    expect(s.liveness?.selfie?.status).toBe("inconsistent");
     expect(s.presentation?.gating).toEqual(["screen-moire", "frame-edges"]);
     expect(out.decision.status).toBe("rejected");
-    expect(out.decision.reasons).toEqual(["presentation_attack"]);
-    expect(out.decision.rejectReason.value).toBe("presentation_attack");
+    expect(out.decision.reasons).toContain("presentation_attack");
+    expect(out.decision.reasons).toContain("liveness_failed");
     expect(out.live).toBe(false);
   }, 120_000);
 
@@ -115,17 +119,40 @@ describe("a synthetic print or screen replay as the selfie of an otherwise genui
     expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
     expect(s.liveness?.active?.passed).toBe(true);
     expect(s.liveness?.flash?.passed).toBe(true);
+    expect(s.liveness?.selfie?.status).toBe("inconsistent");
     expect(s.presentation?.gating).toEqual(["screen-moire", "frame-edges"]);
     expect(out.decision.status).toBe("rejected");
-    expect(out.decision.reasons).toEqual(["presentation_attack"]);
-    expect(out.decision.rejectReason.value).toBe("presentation_attack");
+    expect(out.decision.reasons).toContain("presentation_attack");
+    expect(out.decision.reasons).toContain("liveness_failed");
     expect(out.live).toBe(false);
   }, 120_000);
 
-  // Found while writing the cases above: the genuine Foreman session with deepface-01's own photo
-  // (img2.jpg, unaltered, e.g. injected instead of a camera capture) as the selfie and his passport
-  // (img1.jpg) is approved with live = true: nothing compares the selfie with the liveness frames.
-  it.todo("rejects a session whose selfie is not the person in the liveness frames");
+  // The genuine Foreman liveness frames with deepface-01's own photo (img2.jpg, unaltered, e.g. injected
+  // instead of a camera capture) as the selfie and his passport (img1.jpg): the face match and every
+  // liveness check of the frames pass, only the selfie is someone else. Approved with live = true
+  // before the selfie was compared with the liveness frames.
+  it("rejects a session whose selfie is not the person in the liveness frames (liveness_failed)", async () => {
+    const out = await verifySession(
+      {
+        ...genuine.captures,
+        passport: await renderPassport(readFileSync(requireEvalData(PASSPORT_PORTRAIT))),
+        selfie: readFileSync(requireEvalData(SOURCE)),
+      },
+      genuine.challenge,
+      engines(),
+    );
+    const s = sessionSignals(out);
+    expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
+    expect(s.liveness?.active?.passed).toBe(true);
+    expect(s.liveness?.flash?.passed).toBe(true);
+    expect(s.presentation?.gating).toEqual([]);
+    const selfie = s.liveness?.selfie;
+    expect(selfie?.status).toBe("inconsistent");
+    expect(selfie?.minDistance).toBeGreaterThan(selfie?.threshold ?? 1);
+    expect(out.decision.status).toBe("rejected");
+    expect(out.decision.reasons).toEqual(["liveness_failed"]);
+    expect(out.live).toBe(false);
+  }, 120_000);
 });
 
 describe("a face video whose colours ignore the flash sequence, in an otherwise genuine session", () => {

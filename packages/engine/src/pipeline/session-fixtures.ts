@@ -21,7 +21,7 @@ import type { FaceBox, RgbImage } from "../liveness/liveness-types.ts";
 import { seededRandom } from "../liveness/random-source.ts";
 import { renderFlashResponse } from "../liveness/synthetic-attacks.ts";
 import type { Capture } from "./analyze-capture.ts";
-import type { VerifyOutput } from "./decide-session.ts";
+import type { SelfieInLiveness, VerifyOutput } from "./decide-session.ts";
 import { type VerifyEngines, verifyCaptures } from "./verify-captures.ts";
 
 /** The sessions' clock: SAMPLE_TD3_FIELDS' passport is valid then and its holder an adult. */
@@ -131,6 +131,8 @@ export interface SessionSignals {
       fired: boolean;
       detail: Record<string, number | string | boolean>;
     } | null;
+    /** The selfie against its closest active frame. */
+    selfie: SelfieInLiveness | null;
   } | null;
 }
 
