@@ -70,14 +70,13 @@ export interface PlanarMotionOptions {
  * The options a session's active frames are checked with (decide-session.ts, where a fired signal
  * fails the liveness): the signal's 0.07 threshold, measured only once ≥ 4 frames turned enough.
  * Figures (2026-12-07) from landmarks and Human yaw as the session gets them (analyzeFrame with
- * embedding), `node --import tsx packages/engine/src/liveness/eval-planar-motion.ts` and the same
- * frames re-windowed:
+ * embedding), `node --import tsx packages/engine/src/liveness/eval-planar-motion.ts` (~10–20 min):
  * - genuine: Foreman at 7.5 fps (the widget's 125 ms), 453 sliding windows of 12/16/24 frames, all 4
  *   sampling phases: q75 residual ≥ 0.093 (1 window < 0.1), none fired; Zhling 0.147; Men_whisper
  *   not applicable (no turn). Single turned frames against a frontal one: min 0.047, 5th percentile
  *   0.090, 26 of 1471 below 0.07 — hence the upper quartile over several frames.
  * - attack: 8 shared/eval photos and their fine halftone prints swung ±25° and ±35° per turn prompt
- *   (makeSwungStillResponse, rendered, JPEG 85): 13 of 32 clips measured, all fired, q75 0.013–0.041;
+ *   (makeSwungStillResponse, rendered, JPEG 85): 13 of 32 clips measured, all fired, q75 0.014–0.041;
  *   the rest not applicable (a swung photo barely moves Human's yaw, 2–7°, and at ±25° rarely
  *   foreshortens the landmarks by 8 %). Those also fail the turn prompts of the active challenge.
  * - why ≥ 4 frames: with 1–2 turned frames (Foreman's pan out of view, frames 169–263) genuine
