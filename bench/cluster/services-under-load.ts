@@ -1,0 +1,95 @@
+/**
+ * bench/cluster/services-under-load: where begin/'s slowdown under worker saturation comes from. One API
+ * process and two workers (PostgreSQL, Redis/BullMQ, S3); each probe runs 16 concurrent clients, idle
+ * and then while the workers chew a backlog: the API's /healthz (no I/O), raw PostgreSQL INSERTs and
+ * SELECT 1 from this process, Redis PING, and begin/. Prints each as busy/idle.
+ * PROBE_ENV='{"K":"V"}' adds settings to every process (to try thread-pool sizes and the like).
+ *
+ *   npm run build && npx tsx bench/cluster/services-under-load.ts
+ */
+import { Worker } from "node:worker_threads";
+import { Redis } from "ioredis";
+import pg from "pg";
+import {
+  createClusterClient,
+  createClusterCompany,
+  startCluster,
+} from "../../apps/server/src/testing/cluster.ts";
+import { PG_URL } from "../../packages/db/test/test-databases.ts";
+
+async function rate(url: string, method: string, body: string | undefined, seconds: number): Promise<number> {
+  const src = `const { workerData, parentPort } = require("node:worker_threads"); const autocannon = require("autocannon");
+    const { url, method, body, seconds } = workerData;
+    autocannon({ url, method, connections: 16, duration: seconds, headers: { "content-type": "application/json" }, ...(body ? { body } : {}) })
+      .then((r) => parentPort.postMessage(r["2xx"] / seconds));`;
+  const w = new Worker(src, { eval: true, workerData: { url, method, body, seconds } });
+  const n = await new Promise<number>((r) => w.once("message", r));
+  await w.terminate();
+  return n;
+}
+const cluster = await startCluster({
+  parentEnv: process.env,
+  pgAdminUrl: PG_URL,
+  env: {
+    VERIFY_THREADS: "1",
+    LOG_LEVEL: "warn",
+    ...(process.env.PROBE_ENV ? JSON.parse(process.env.PROBE_ENV) : {}),
+  },
+});
+try {
+  cluster.companyKey = await createClusterCompany(cluster);
+  await cluster.startServe("api");
+  const api = cluster.apis()[0] ?? "";
+  const client = createClusterClient(cluster.apis, cluster.companyKey);
+  await cluster.startWorker("w1");
+  await cluster.startWorker("w2");
+  const body = JSON.stringify({
+    company_key: cluster.companyKey,
+    flags: { liveness: false, document_types: ["passport"] },
+  });
+  const pool = new pg.Pool({ connectionString: cluster.databaseUrl, max: 16 });
+  await pool.query("CREATE TABLE IF NOT EXISTS zz_probe (id bigserial primary key, t text)");
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const loop = async (fn: () => Promise<unknown>) => {
+    let n = 0;
+    const end = Date.now() + 3000;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (Date.now() < end) {
+          await fn();
+          n++;
+        }
+      }),
+    );
+    return n / 3;
+  };
+  const probes = async () => ({
+    pgInsert: await loop(() => pool.query("INSERT INTO zz_probe (t) VALUES ($1)", ["x"])),
+    pgSelect: await loop(() => pool.query("SELECT 1")),
+    redis: await loop(() => redis.ping()),
+    healthz: await rate(`${api}/healthz`, "GET", undefined, 4),
+    begin: await rate(`${api}/begin/`, "POST", body, 4),
+  });
+  const idle = await probes();
+  let seed = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 6; i++) await client.capture(await client.begin(), seed++);
+    }),
+  );
+  const busy = await probes();
+  console.log(
+    `healthz idle ${idle.healthz.toFixed(0)} busy ${busy.healthz.toFixed(0)} ratio ${(busy.healthz / idle.healthz).toFixed(2)}`,
+  );
+  for (const k of ["pgInsert", "pgSelect", "redis"] as const)
+    console.log(
+      `${k} idle ${idle[k].toFixed(0)} busy ${busy[k].toFixed(0)} ratio ${(busy[k] / idle[k]).toFixed(2)}`,
+    );
+  await pool.end();
+  redis.disconnect();
+  console.log(
+    `begin   idle ${idle.begin.toFixed(0)} busy ${busy.begin.toFixed(0)} ratio ${(busy.begin / idle.begin).toFixed(2)}`,
+  );
+} finally {
+  await cluster.close();
+}
