@@ -151,18 +151,9 @@ function sessionPlanarMotion(
   const frames: LandmarkFrame[] = active.flatMap((f) =>
     f.signals && f.landmarks?.length === 68 ? [{ landmarks: f.landmarks, yawDeg: f.signals.pose.yaw }] : [],
   );
-  if (frames.length === 0) {
-    return {
-      name: "planar-motion",
-      status: "not-applicable",
-      score: 0,
-      threshold: 0.5,
-      gate: true,
-      fired: false,
-      detail: { reason: "no active-liveness frame carries landmarks" },
-    };
-  }
   const s = planarMotionSignal(frames, SESSION_PLANAR_MOTION);
+  // Analyses stored before landmarks were kept: say so rather than "no frame turned".
+  if (frames.length === 0) return { ...s, detail: { reason: "no active-liveness frame carries landmarks" } };
   if (!s.fired) return s;
   return {
     ...s,
@@ -271,10 +262,9 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
 
   // The live face: the selfie, else the first liveness frame with a face.
   const firstFrame = active.find((f) => f.embedding !== null);
-  const liveEmbedding =
-    face?.face.outcome === "ok" && "embedding" in face.face
-      ? face.face.embedding
-      : (firstFrame?.embedding ?? null);
+  const selfieEmbedding =
+    face?.face.outcome === "ok" && "embedding" in face.face ? face.face.embedding : null;
+  const liveEmbedding = selfieEmbedding ?? firstFrame?.embedding ?? null;
   const liveOutcome: FaceOutcome | "missing" = face
     ? (face.face.outcome as FaceOutcome)
     : firstFrame
@@ -319,8 +309,6 @@ export function decideSession(input: SessionDecisionInput): VerifyOutput {
   const presentation = face?.presentation ?? null;
   const planarMotion = input.required.liveness && active.length > 0 ? sessionPlanarMotion(active) : null;
   const depthFailed = planarMotion?.gate === true && planarMotion.fired;
-  const selfieEmbedding =
-    face?.face.outcome === "ok" && "embedding" in face.face ? face.face.embedding : null;
   const selfieCheck = input.required.liveness ? selfieInLiveness(selfieEmbedding, active) : null;
   const selfieMismatch = selfieCheck?.status === "inconsistent";
 

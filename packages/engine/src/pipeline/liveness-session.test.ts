@@ -100,32 +100,26 @@ describe("a synthetic print or screen replay as the selfie of an otherwise genui
     return { out, s: sessionSignals(out) };
   }
 
-  it("rejects the default print (seed 2) for presentation_attack: screen-moire (halftone luma peak) and frame-edges (paper edge)", async () => {
-    const { out, s } = await selfieSession("print", 2);
-    // Everything else passes: the document is read, the face matches, the liveness frames are live.
-    expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
-    expect(s.liveness?.active?.passed).toBe(true);
-    expect(s.liveness?.flash?.passed).toBe(true);
-    expect(s.liveness?.selfie?.status).toBe("inconsistent");
-    expect(s.presentation?.gating).toEqual(["screen-moire", "frame-edges"]);
-    expect(out.decision.status).toBe("rejected");
-    expect(out.decision.reasons).toContain("presentation_attack");
-    expect(out.decision.reasons).toContain("liveness_failed");
-    expect(out.live).toBe(false);
-  }, 120_000);
-
-  it("rejects the default screen replay (seed 7) for presentation_attack: screen-moire (sub-pixel moiré) and frame-edges (bezel)", async () => {
-    const { out, s } = await selfieSession("screen", 7);
-    expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
-    expect(s.liveness?.active?.passed).toBe(true);
-    expect(s.liveness?.flash?.passed).toBe(true);
-    expect(s.liveness?.selfie?.status).toBe("inconsistent");
-    expect(s.presentation?.gating).toEqual(["screen-moire", "frame-edges"]);
-    expect(out.decision.status).toBe("rejected");
-    expect(out.decision.reasons).toContain("presentation_attack");
-    expect(out.decision.reasons).toContain("liveness_failed");
-    expect(out.live).toBe(false);
-  }, 120_000);
+  it.each([
+    ["print", 2, "halftone luma peak, paper edge"],
+    ["screen", 7, "sub-pixel moiré, bezel"],
+  ] as const)(
+    "rejects the default %s (seed %i) for presentation_attack: screen-moire and frame-edges (%s)",
+    async (species, seed, _evidence) => {
+      const { out, s } = await selfieSession(species, seed);
+      // Everything else passes: the document is read, the face matches, the liveness frames are live.
+      expect(out.similarity).toBeGreaterThanOrEqual(DEFAULT_MATCH_THRESHOLDS.accept);
+      expect(s.liveness?.active?.passed).toBe(true);
+      expect(s.liveness?.flash?.passed).toBe(true);
+      expect(s.liveness?.selfie?.status).toBe("inconsistent");
+      expect(s.presentation?.gating).toEqual(["screen-moire", "frame-edges"]);
+      expect(out.decision.status).toBe("rejected");
+      expect(out.decision.reasons).toContain("presentation_attack");
+      expect(out.decision.reasons).toContain("liveness_failed");
+      expect(out.live).toBe(false);
+    },
+    120_000,
+  );
 
   // The genuine Foreman liveness frames with deepface-01's own photo (img2.jpg, unaltered, e.g. injected
   // instead of a camera capture) as the selfie and his passport (img1.jpg): the face match and every
