@@ -15,11 +15,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findWidgetDir } from "../../server/src/routes/widget-assets.ts";
-import { createTestApp, type TestApp } from "../../server/src/testing/test-app.ts";
-import {
-  startVerification,
-  type VerificationWorker,
-} from "../../server/src/verification/start-verification.ts";
+import { createTestApp, startTestVerification, type TestApp } from "../../server/src/testing/test-app.ts";
+import type { VerificationWorker } from "../../server/src/verification/start-verification.ts";
 import { beginSession, startShopParent } from "./shop-parent.ts";
 import {
   MINIBROWSER,
@@ -94,16 +91,7 @@ describe.skipIf(!haveWebKit && !process.env.CI)("widget in WebKit (WebKitGTK)", 
     base = `http://127.0.0.1:${(t.http.server.address() as AddressInfo).port}`;
     companyKey = (await t.company()).company_key;
     // a real engine thread, so the session gets the decision a company would read
-    worker = startVerification({
-      database: t.database,
-      sessions: t.services.sessions,
-      companies: t.services.companies,
-      jobs: t.services.jobs,
-      clock: t.clock,
-      threads: 1,
-      pollMs: 100,
-      log: t.http.log,
-    });
+    worker = startTestVerification(t, { pollMs: 100 });
     parent = await startShopParent(base);
     parentBase = `http://127.0.0.1:${(parent.address() as AddressInfo).port}`;
     driver = await startWebKitDriver(process.env);

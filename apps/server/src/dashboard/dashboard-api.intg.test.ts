@@ -10,8 +10,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { multipartBody } from "../testing/multipart.ts";
-import { createTestApp, type TestApp } from "../testing/test-app.ts";
-import { startVerification } from "../verification/start-verification.ts";
+import { createTestApp, startTestVerification, type TestApp } from "../testing/test-app.ts";
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
 import { OVERVIEW_CACHE_MS } from "./session-review-service.ts";
 
@@ -650,16 +649,7 @@ describe("settings and keys", () => {
     expect(await setting()).toBe("review");
     // A passport whose printed surname is not the MRZ's, read by a real engine thread.
     const passport = (await renderTd3DataPage(SAMPLE_TD3_FIELDS, { printed: { surname: "SCHNEIDER" } })).png;
-    const worker = startVerification({
-      database: t.database,
-      sessions: t.services.sessions,
-      companies: t.services.companies,
-      jobs: t.services.jobs,
-      clock: t.clock,
-      threads: 1,
-      pollMs: 50,
-      log: t.http.log,
-    });
+    const worker = startTestVerification(t);
     try {
       for (const [effect, status, reason] of [
         [null, "manual_check", "fields_mismatch"],

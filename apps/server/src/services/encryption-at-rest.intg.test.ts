@@ -27,8 +27,8 @@ import { PG_URL, postgresReachable } from "../../../../packages/db/test/test-dat
 import { type CallbackWorker, startCallbacks } from "../callbacks/start-callbacks.ts";
 import { DASHBOARD_COOKIE } from "../dashboard/dashboard-routes.ts";
 import { multipartBody } from "../testing/multipart.ts";
-import { createTestApp, type TestApp } from "../testing/test-app.ts";
-import { startVerification, type VerificationWorker } from "../verification/start-verification.ts";
+import { createTestApp, startTestVerification, type TestApp } from "../testing/test-app.ts";
+import type { VerificationWorker } from "../verification/start-verification.ts";
 
 const faces = path.resolve(import.meta.dirname, "../../../../../shared/eval/faces");
 if (!fs.existsSync(faces)) throw new Error(`test data missing: ${faces}`);
@@ -720,16 +720,7 @@ describe.each(targets)("encryption at rest on $name", (target) => {
   it.runIf(target.name === "sqlite")(
     "a session through the real engine: captures and analyses sealed, nothing left after delete",
     async () => {
-      worker = startVerification({
-        database: t.database,
-        sessions: t.services.sessions,
-        companies: t.services.companies,
-        jobs: t.services.jobs,
-        clock: t.clock,
-        threads: 1,
-        pollMs: 50,
-        log: t.http.log,
-      });
+      worker = startTestVerification(t);
       const { token, h } = await capturedSession();
       for (const i of [1, 2])
         await t.http.inject({ method: "POST", url: `/api/widget/steps/${i}/complete`, headers: h });

@@ -12,6 +12,7 @@ import { type DatabaseHandle, openDatabase } from "@verimat/db";
 import { createFsMediaStore } from "@verimat/media";
 import { type App, buildApp } from "../app.ts";
 import { type Config, loadConfig } from "../config.ts";
+import { startVerification } from "../verification/start-verification.ts";
 
 export interface TestApp extends App {
   database: DatabaseHandle;
@@ -73,4 +74,18 @@ export async function createTestApp(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Real verification threads on a test app's services (the job runner of a worker process). */
+export function startTestVerification(t: TestApp, options: { pollMs?: number } = {}) {
+  return startVerification({
+    database: t.database,
+    sessions: t.services.sessions,
+    companies: t.services.companies,
+    jobs: t.services.jobs,
+    clock: t.clock,
+    threads: 1,
+    pollMs: options.pollMs ?? 50,
+    log: t.http.log,
+  });
 }

@@ -7,8 +7,8 @@ import path from "node:path";
 import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "@verimat/engine/fixtures";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { multipartBody } from "../testing/multipart.ts";
-import { createTestApp, type TestApp } from "../testing/test-app.ts";
-import { startVerification, type VerificationWorker } from "./start-verification.ts";
+import { createTestApp, startTestVerification, type TestApp } from "../testing/test-app.ts";
+import type { VerificationWorker } from "./start-verification.ts";
 
 const faces = path.resolve(import.meta.dirname, "../../../../../shared/eval/faces");
 if (!existsSync(faces)) throw new Error(`test data missing: ${faces}`);
@@ -20,16 +20,7 @@ let key: string;
 beforeAll(async () => {
   t = await createTestApp();
   key = (await t.company()).company_key;
-  worker = startVerification({
-    database: t.database,
-    sessions: t.services.sessions,
-    companies: t.services.companies,
-    jobs: t.services.jobs,
-    clock: t.clock,
-    threads: 1,
-    pollMs: 50,
-    log: t.http.log,
-  });
+  worker = startTestVerification(t);
 }, 60_000);
 
 afterAll(async () => {
