@@ -7,7 +7,6 @@
  *
  *   npm run build && npx tsx bench/cluster/services-under-load.ts
  */
-import { Worker } from "node:worker_threads";
 import { Redis } from "ioredis";
 import pg from "pg";
 import {
@@ -16,17 +15,8 @@ import {
   startCluster,
 } from "../../apps/server/src/testing/cluster.ts";
 import { PG_URL } from "../../packages/db/test/test-databases.ts";
+import { beginRate, requestRate } from "./begin-rate.ts";
 
-async function rate(url: string, method: string, body: string | undefined, seconds: number): Promise<number> {
-  const src = `const { workerData, parentPort } = require("node:worker_threads"); const autocannon = require("autocannon");
-    const { url, method, body, seconds } = workerData;
-    autocannon({ url, method, connections: 16, duration: seconds, headers: { "content-type": "application/json" }, ...(body ? { body } : {}) })
-      .then((r) => parentPort.postMessage(r["2xx"] / seconds));`;
-  const w = new Worker(src, { eval: true, workerData: { url, method, body, seconds } });
-  const n = await new Promise<number>((r) => w.once("message", r));
-  await w.terminate();
-  return n;
-}
 const cluster = await startCluster({
   parentEnv: process.env,
   pgAdminUrl: PG_URL,
@@ -43,12 +33,8 @@ try {
   const client = createClusterClient(cluster.apis, cluster.companyKey);
   await cluster.startWorker("w1");
   await cluster.startWorker("w2");
-  const body = JSON.stringify({
-    company_key: cluster.companyKey,
-    flags: { liveness: false, document_types: ["passport"] },
-  });
   const pool = new pg.Pool({ connectionString: cluster.databaseUrl, max: 16 });
-  await pool.query("CREATE TABLE IF NOT EXISTS zz_probe (id bigserial primary key, t text)");
+  await pool.query("CREATE TABLE IF NOT EXISTS probe_inserts (id bigserial primary key, t text)");
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   const loop = async (fn: () => Promise<unknown>) => {
     let n = 0;
@@ -64,11 +50,11 @@ try {
     return n / 3;
   };
   const probes = async () => ({
-    pgInsert: await loop(() => pool.query("INSERT INTO zz_probe (t) VALUES ($1)", ["x"])),
+    pgInsert: await loop(() => pool.query("INSERT INTO probe_inserts (t) VALUES ($1)", ["x"])),
     pgSelect: await loop(() => pool.query("SELECT 1")),
     redis: await loop(() => redis.ping()),
-    healthz: await rate(`${api}/healthz`, "GET", undefined, 4),
-    begin: await rate(`${api}/begin/`, "POST", body, 4),
+    healthz: await requestRate(`${api}/healthz`, { seconds: 4 }),
+    begin: await beginRate(api, cluster.companyKey, 4),
   });
   const idle = await probes();
   let seed = 0;

@@ -2,9 +2,12 @@
  * Verification is throughput work and the API (in the same process with role all, or on the same
  * host) is latency work: on Linux the importing thread — and the threads it starts later, such as
  * onnxruntime's inference threads, which inherit it — runs at nice 19, so a saturated pool takes only
- * the CPU the API leaves (bench/cluster/nice-hog.ts, on a shared 2-core machine: begin/ kept 0.65–0.77
- * of its idle rate beside two nice-10 CPU hogs, 0.69–0.84 beside nice-19 ones, 0.39 beside nice-0
- * ones; what is left is the hogs holding both cores when a request wakes). Lowering one's own priority needs no privilege;
+ * the CPU the API's own threads leave: with the workers saturated, the API's /healthz keeps 0.85–1.1
+ * of its idle rate (bench/cluster/services-under-load.ts). It does not help the API's round trips to
+ * PostgreSQL and Redis, which run in their own scheduling groups: on a quiet 2-core machine begin/
+ * keeps 0.05–0.10 beside two CPU-bound threads whatever their nice value (bench/cluster/nice-hog.ts);
+ * only other cores help there (API and workers on separate machines). Lowering one's own priority
+ * needs no privilege;
  * elsewhere this does nothing. Imported first by verify-worker.ts so that it runs before the engine's
  * modules are evaluated (ES modules evaluate their imports in order).
  * @module
