@@ -219,8 +219,17 @@ export class WebDriverSession {
     return id;
   }
 
+  /**
+   * Finding and clicking are two WebDriver commands: if the widget re-renders between them the reference
+   * is stale, so the element is found again once (the selector, not the node, is what the test means).
+   */
   async click(css: string): Promise<void> {
-    await this.send("POST", `/element/${await this.find(css)}/click`, {});
+    try {
+      await this.send("POST", `/element/${await this.find(css)}/click`, {});
+    } catch (error) {
+      if (!(error instanceof WebDriverError && error.error === "stale element reference")) throw error;
+      await this.send("POST", `/element/${await this.find(css)}/click`, {});
+    }
   }
 
   /** Commands go to the page's `index`th frame from now on, or back to the top page with null. */
