@@ -4,6 +4,7 @@
  * the API stays free.
  * @module
  */
+import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Capture, CaptureAnalysis, VerifyOutput } from "@verimat/engine";
@@ -34,6 +35,10 @@ export function createVerifyPool(
   options: { size?: number; onError?: (err: unknown) => void } = {},
 ): VerifyPool {
   const size = Math.max(1, options.size ?? os.availableParallelism());
+  // libuv's thread pool (async fs, crypto, zlib) is one per process, started by the first thread that
+  // queues work, and its threads inherit that thread's scheduling policy: start it from this (the
+  // API's) thread, so the verification threads' SCHED_IDLE (lower-thread-priority.ts) stays theirs.
+  fs.access(".", () => {});
   const { filename, execArgv } = workerFile();
   const pool = new Piscina({
     filename,
