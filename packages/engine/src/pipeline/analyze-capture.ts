@@ -104,38 +104,27 @@ export async function analyzeCapture(c: Capture, engines: AnalysisEngines): Prom
   const ms = () => Math.round(performance.now() - t0);
   const side = SIDES[c.kind];
   if (side) {
+    // A licence back read from its barcode alone.
+    const barcodeOnly = (aamva: AamvaRead): CaptureAnalysis => ({
+      type: "document",
+      kind: c.kind,
+      outcome: "ok",
+      mrz: null,
+      mrzRepaired: false,
+      portrait: null,
+      aamva,
+      ms: ms(),
+    });
     // A licence back has a PDF417 and no MRZ: a quick barcode pass first (no retries, ~10–50 ms)
     // spares it the MRZ search; the thorough pass (counter-rotations) only runs if the MRZ failed.
     if (side === "back") {
       const aamva = await readAamvaBarcode(c.bytes, "quick", engines.barcodes);
-      if (aamva) {
-        return {
-          type: "document",
-          kind: c.kind,
-          outcome: "ok",
-          mrz: null,
-          mrzRepaired: false,
-          portrait: null,
-          aamva,
-          ms: ms(),
-        };
-      }
+      if (aamva) return barcodeOnly(aamva);
     }
     const read = await engines.documents.read(Buffer.from(c.bytes), { side });
     if (side === "back" && read.kind !== "ok") {
       const aamva = await readAamvaBarcode(c.bytes, "thorough", engines.barcodes);
-      if (aamva) {
-        return {
-          type: "document",
-          kind: c.kind,
-          outcome: "ok",
-          mrz: null,
-          mrzRepaired: false,
-          portrait: null,
-          aamva,
-          ms: ms(),
-        };
-      }
+      if (aamva) return barcodeOnly(aamva);
     }
     const portrait =
       read.kind === "ok" && read.portrait
