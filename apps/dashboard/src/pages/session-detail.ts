@@ -2,6 +2,7 @@ import { api, errorText, mediaUrl, type SessionDetail } from "../api.ts";
 import { field, formatDate, h, statusBadge } from "../h.ts";
 import type { PageContext } from "../main.ts";
 import { callbacksSection } from "./callbacks.ts";
+import { livenessRows } from "./liveness-summary.ts";
 import { stepsSection } from "./session-steps.ts";
 
 const LABELS: Record<string, string> = {
@@ -199,7 +200,6 @@ function reviewSection(ctx: PageContext, d: SessionDetail, reload: () => void): 
 
 function signalsSection(d: SessionDetail): HTMLElement {
   const s = d.signals;
-  const liveness = s.liveness as Record<string, unknown> | null | undefined;
   const presentation = s.presentation as Record<string, unknown> | null | undefined;
   const row = (k: string, v: Node | string) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v));
   const json = (v: unknown) => h("pre", {}, JSON.stringify(v, null, 2));
@@ -212,8 +212,7 @@ function signalsSection(d: SessionDetail): HTMLElement {
       { class: "kv" },
       row("Similarity", d.similarity === null ? "—" : d.similarity.toFixed(3)),
       row("Live", d.live ? "yes" : "no"),
-      row("Active challenge", liveness?.active ? JSON.stringify(liveness.active) : "—"),
-      row("Colour flash", liveness?.flash ? JSON.stringify(liveness.flash) : "—"),
+      ...livenessRows(s.liveness).map(([label, text]) => row(label, text)),
       row("Presentation signals", presentation ? JSON.stringify(presentation.gating ?? []) : "—"),
     ),
     h("details", {}, h("summary", {}, "All signals"), json(s)),
