@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Capture, CaptureAnalysis, VerifyOutput } from "@verimat/engine";
+import { disableOnnxTelemetry } from "@verimat/engine/onnx-telemetry";
 import { Piscina } from "piscina";
 import type { DecideTask } from "./verify-worker.ts";
 
@@ -39,6 +40,8 @@ export function createVerifyPool(
   // queues work, and its threads inherit that thread's scheduling policy: start it from this (the
   // API's) thread, so the verification threads' SCHED_IDLE (lower-thread-priority.ts) stays theirs.
   fs.access(".", () => {});
+  // Before any thread creates an inference session: only this (the main) thread can set it.
+  disableOnnxTelemetry();
   const { filename, execArgv } = workerFile();
   const pool = new Piscina({
     filename,

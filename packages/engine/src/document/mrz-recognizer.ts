@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { AppError } from "@verimat/core";
 import * as ort from "onnxruntime-node";
+import { disableOnnxTelemetry } from "../onnx-telemetry.ts";
 import type { RgbImage } from "./raster.ts";
 
 /** Input height of the PP-OCRv4 recogniser. */
@@ -77,6 +78,7 @@ const MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
 const FILLER_LOOKALIKES = ["<", "＜", "〈", "‹"];
 
 export async function createMrzRecognizer(options: MrzRecognizerOptions = {}): Promise<MrzRecognizer> {
+  disableOnnxTelemetry();
   const paths = resolvePaddleModelPaths();
   let session: ort.InferenceSession;
   let dictionary: string[];

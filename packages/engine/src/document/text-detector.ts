@@ -9,6 +9,7 @@
 import path from "node:path";
 import { AppError } from "@verimat/core";
 import * as ort from "onnxruntime-node";
+import { disableOnnxTelemetry } from "../onnx-telemetry.ts";
 import { resolvePaddleModelPaths } from "./mrz-recognizer.ts";
 import type { RgbImage } from "./raster.ts";
 
@@ -48,6 +49,7 @@ export function detectionModelPath(): string {
  * @throws AppError("UNAVAILABLE") when the model cannot be loaded.
  */
 export async function createTextDetector(options: { threads?: number } = {}): Promise<TextDetector> {
+  disableOnnxTelemetry();
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(detectionModelPath(), {
