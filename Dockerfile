@@ -3,7 +3,9 @@
 #   docker run -p 8080:8080 -v verimat-data:/data verimat            # single process on SQLite
 #   docker compose up                                                 # the production shape (compose.yaml)
 
-FROM node:20-bookworm-slim AS build
+# Node 24 (LTS) in both stages: Node 20 reached end of life in April 2026, and cookie@2 and
+# content-disposition@3 declare Node >= 22. package.json's engines (>= 20.19) is the tested minimum.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Toolchain for native modules that have no prebuilt binary for this platform (better-sqlite3).
 RUN apt-get update \
@@ -39,7 +41,7 @@ RUN npm ci --no-audit --no-fund \
  && mv /tmp/better_sqlite3.node "$sqlite/build/Release/" \
  && node -e "require('onnxruntime-node'); new (require('better-sqlite3'))(':memory:').close()"
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     DATA_DIR=/data \
