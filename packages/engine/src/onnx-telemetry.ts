@@ -15,5 +15,6 @@
 import { isMainThread } from "node:worker_threads";
 
 export function disableOnnxTelemetry(): void {
+  // biome-ignore lint/style/noProcessEnv: not configuration read but the environment native code reads
   if (isMainThread) process.env.ORT_DISABLE_TELEMETRY ??= "1";
 }
