@@ -9,8 +9,9 @@
  * wakes, whatever its group, and a core running only such threads counts as idle when the kernel
  * places a waking thread. Two CPU-bound threads beside an API process on a 2-core machine leave its
  * begin/ 0.71–0.95 of its idle rate at SCHED_IDLE against 0.64–0.70 at nice 19 and 0.44 at nice 0
- * (bench/cluster/nice-hog.ts; on another machine of the same kind nice 19 left only 0.05–0.10). Elsewhere this does nothing. Imported first by verify-worker.ts so
- * that it runs before the engine's modules are evaluated (ES modules evaluate imports in order).
+ * (bench/cluster/nice-hog.ts; on another machine of the same kind nice 19 left only 0.05–0.10).
+ * Elsewhere this does nothing. Imported first by verify-worker.ts so that it runs before the engine's
+ * modules are evaluated (ES modules evaluate imports in order).
  * @module
  */
 import { execFileSync } from "node:child_process";
