@@ -157,6 +157,13 @@ describe("Dockerfile", () => {
     expect(fs.existsSync(path.join(root, entry)), entry).toBe(true);
     const cmd = /^CMD \["([a-z-]+)"\]/m.exec(dockerfile)?.[1] ?? "";
     expect(cliCommands.has(cmd), cmd).toBe(true);
-    expect(dockerfile).toMatch(/^FROM node:20-/m);
+    // Both stages on one Node major (native modules built in the first load in the second), one that
+    // package.json's engines allows.
+    const majors = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    expect(majors).toHaveLength(2);
+    expect(new Set(majors).size).toBe(1);
+    const engines = JSON.parse(read("package.json")) as { engines: { node: string } };
+    const minimum = Number(/^>=(\d+)/.exec(engines.engines.node)?.[1]);
+    expect(majors[0]).toBeGreaterThanOrEqual(minimum);
   });
 });
