@@ -44,9 +44,14 @@ export function invertH(m: Mat3): Mat3 {
 }
 
 /** Solves A x = b (n×n, row-major) by Gaussian elimination with partial pivoting; null if singular. */
-export function solveLinear(a: number[][], b: number[]): number[] | null {
+export function solveLinear(a: readonly ArrayLike<number>[], b: ArrayLike<number>): number[] | null {
   const n = b.length;
-  const m = a.map((row, r) => [...row, b[r] ?? 0]);
+  // The augmented working copy [A | b]; the inputs stay untouched.
+  const m = a.map((row, r) => {
+    const out = Array.from(row);
+    out.push(b[r] ?? 0);
+    return out;
+  });
   for (let col = 0; col < n; col++) {
     let piv = col;
     for (let r = col + 1; r < n; r++) {
@@ -94,10 +99,7 @@ export function leastSquares(rows: number[][], rhs: number[]): number[] | null {
     if (!ai) continue;
     for (let j = 0; j < i; j++) ai[j] = ata[j]?.[i] ?? 0;
   }
-  return solveLinear(
-    ata.map((r) => Array.from(r)),
-    Array.from(atb),
-  );
+  return solveLinear(ata, atb);
 }
 
 /** Similarity normalisation (centroid to origin, mean distance √2) for a well-conditioned DLT. */

@@ -13,11 +13,16 @@ import { afterAll, beforeAll } from "vitest";
 import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "../document/fixtures/render-document.ts";
 import { createDocumentReader, type DocumentReader } from "../document/index.ts";
 import { createFaceEngine, DEFAULT_MATCH_THRESHOLDS, type FaceEngine } from "../face/index.ts";
-import type { ActiveChallenge } from "../liveness/active-challenge.ts";
-import { createFlashChallenge, type FlashChallenge, type FlashFrame } from "../liveness/color-flash.ts";
+import type { ActiveChallenge, ActiveCheckResult } from "../liveness/active-challenge.ts";
+import {
+  createFlashChallenge,
+  type FlashChallenge,
+  type FlashCheckResult,
+  type FlashFrame,
+} from "../liveness/color-flash.ts";
 import { loadFaceFixtures, requireEvalData, splitMjpeg } from "../liveness/eval-data.ts";
 import { decodeRgb, encodeJpeg } from "../liveness/image-ops.ts";
-import type { FaceBox, RgbImage } from "../liveness/liveness-types.ts";
+import type { FaceBox, RgbImage, SignalResult } from "../liveness/liveness-types.ts";
 import { seededRandom } from "../liveness/random-source.ts";
 import { renderFlashResponse } from "../liveness/synthetic-attacks.ts";
 import type { Capture } from "./analyze-capture.ts";
@@ -103,34 +108,17 @@ export async function verifySession(
   );
 }
 
-/** The part of `VerifyOutput.signals` the liveness tests read. */
+/**
+ * The part of `VerifyOutput.signals` the liveness tests read, in the types decideSession puts there
+ * (`signals` itself is untyped JSON for storage).
+ */
 export interface SessionSignals {
   presentation: { gating: string[]; advisory: string[] } | null;
   liveness: {
-    active: {
-      passed: boolean;
-      reasons: string[];
-      prompts: { prompt: string; performed: boolean; startT: number | null }[];
-      timing: { plausible: boolean; reasons: string[] };
-      singleFace: { ok: boolean; multiFaceFrames: number; noFaceFrames: number };
-      identity: { status: string; maxDistance: number | null };
-      frames: number;
-    } | null;
-    flash: {
-      passed: boolean;
-      correlation: number;
-      gain: number;
-      segmentsMatched: number;
-      reasons: string[];
-    } | null;
-    /** The multi-frame depth check over the active frames (a SignalResult). */
-    planarMotion: {
-      status: "measured" | "not-applicable";
-      score: number;
-      gate: boolean;
-      fired: boolean;
-      detail: Record<string, number | string | boolean>;
-    } | null;
+    active: (ActiveCheckResult & { frames: number }) | null;
+    flash: FlashCheckResult | null;
+    /** The multi-frame depth check over the active frames. */
+    planarMotion: SignalResult | null;
     /** The selfie against its closest active frame. */
     selfie: SelfieInLiveness | null;
   } | null;
