@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { onnxTelemetryFilesAfter } from "@verimat/engine/onnx-telemetry-probe";
 import { describe, expect, it } from "vitest";
 import { createVerifyPool } from "./verify-pool.ts";
 
@@ -52,29 +51,15 @@ describe("verification pool", () => {
   // native code does not read): the pool does it from the main thread. Run in a fresh process whose
   // home is an empty folder, where onnxruntime would leave its device id and event queue.
   it("starts threads whose inference sessions send no telemetry", async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "verimat-pool-home-"));
-    try {
-      const script = path.join(home, "probe.mts");
-      const poolModule = fileURLToPath(new URL("./verify-pool.ts", import.meta.url));
-      fs.writeFileSync(
-        script,
-        `import { createVerifyPool } from ${JSON.stringify(poolModule)};
-         const pool = createVerifyPool({ size: 1 });
-         await pool.warmUp();
-         await new Promise((r) => setTimeout(r, 500));
-         await pool.close();`,
-      );
-      const { ORT_DISABLE_TELEMETRY: _, ...parent } = process.env;
-      await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
-        cwd: path.dirname(poolModule),
-        env: { ...parent, HOME: home, XDG_CACHE_HOME: path.join(home, "cache") },
-        timeout: 90_000,
-      });
-      const left = fs.readdirSync(home, { recursive: true, encoding: "utf8" });
-      expect(left.filter((f) => f.includes(".onnxruntime"))).toEqual([]);
-      expect(left).toContain("probe.mts");
-    } finally {
-      fs.rmSync(home, { recursive: true, force: true });
-    }
+    const poolModule = fileURLToPath(new URL("./verify-pool.ts", import.meta.url));
+    const files = await onnxTelemetryFilesAfter({
+      source: `import { createVerifyPool } from ${JSON.stringify(poolModule)};
+        const pool = createVerifyPool({ size: 1 });
+        await pool.warmUp();
+        await new Promise((r) => setTimeout(r, 500));
+        await pool.close();`,
+      cwd: path.dirname(poolModule),
+    });
+    expect(files).toEqual([]);
   }, 120_000);
 });
