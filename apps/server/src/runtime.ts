@@ -88,7 +88,11 @@ function openRedis(config: Readonly<Config>, redis: { url: string; prefix: strin
     }),
     async close() {
       await jobs.close();
-      await connection.quit().catch(() => undefined);
+      // QUIT needs a ready connection (no offline queue): before that it fails at once and the
+      // connection, still connecting, would keep the process alive — a CLI command that finished
+      // before Redis answered never exited.
+      if (connection.status === "ready") await connection.quit().catch(() => undefined);
+      else connection.disconnect();
     },
   };
 }
