@@ -181,6 +181,30 @@ describe("widget API", () => {
     expect(await t.services.sessions.listMedia(s)).toEqual([]);
   });
 
+  it("answers a malformed or cut-short form with BODY_MALFORMED, storing nothing", async () => {
+    const token = await begin();
+    const part = '--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n';
+    const bodies = [
+      "\u0000", // no boundary at all
+      "--b\r\n", // ends before the part's headers
+      Buffer.concat([Buffer.from(part), JPEG]), // the file never ends
+    ];
+    for (const body of bodies) {
+      const res = await t.http.inject({
+        method: "POST",
+        url: "/api/widget/captures/passport",
+        body,
+        headers: { ...h(token), "content-type": "multipart/form-data; boundary=b" },
+      });
+      expect([res.statusCode, res.json().error.code], String(body).slice(0, 20)).toEqual([
+        400,
+        "BODY_MALFORMED",
+      ]);
+    }
+    expect(mediaFiles()).toEqual([]);
+    expect(await upload(token, "passport", JPEG).then((r) => r.statusCode)).toBe(201);
+  });
+
   it("issues liveness challenges only to liveness sessions and takes frames of the current one only", async () => {
     const plain = await begin({ liveness: false });
     const refused = await t.http.inject({

@@ -196,6 +196,25 @@ describe.each(databases)("video-call recording on $name", (database) => {
     expect(storedObjects()).toHaveLength(0);
   });
 
+  it("a chunk whose form is cut short is refused with BODY_MALFORMED and nothing is kept", async () => {
+    const { callId } = await liveCall();
+    const before = storedObjects().length;
+    const part = '--b\r\nContent-Disposition: form-data; name="file"; filename="chunk.webm"\r\n\r\n';
+    const res = await t.http.inject({
+      method: "POST",
+      url: `/dashboard/api/video-calls/${callId}/recording?seq=1`,
+      headers: {
+        cookie: op.cookie,
+        "x-csrf-token": op.csrf,
+        "content-type": "multipart/form-data; boundary=b",
+      },
+      payload: Buffer.concat([Buffer.from(part), WEBM, randomBytes(20_000)]),
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, "BODY_MALFORMED"]);
+    expect(storedObjects()).toHaveLength(before);
+    expect((await chunk(op, callId, 1, Buffer.concat([WEBM, randomBytes(1000)]))).status).toBe(201);
+  });
+
   it("an operator whose page was reloaded starts the call's next recording; the latest is served", async () => {
     const { token, callId } = await liveCall();
     const a = Buffer.concat([WEBM, randomBytes(2_000)]);
