@@ -6,11 +6,10 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CallbackWorker, startCallbacks } from "../callbacks/index.ts";
+import { dashboardLogin, type DashboardLogin as Login } from "../testing/dashboard-login.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
-import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
 
 const PASSWORD = "correct horse battery";
 let t: TestApp;
@@ -20,11 +19,6 @@ let url = "";
 /** What the receiver answers next: 500s while `failing`, then 200. */
 let failing = true;
 const received: { id: string; body: string }[] = [];
-
-interface Login {
-  cookie: string;
-  csrf: string;
-}
 
 beforeEach(async () => {
   failing = true;
@@ -58,22 +52,9 @@ afterEach(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-function cookieOf(res: LightMyRequestResponse): string {
-  const raw = res.headers["set-cookie"];
-  const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((c) => c.startsWith(`${DASHBOARD_COOKIE}=`));
-  if (!line) throw new Error("no login cookie");
-  return line.split(";")[0] ?? "";
-}
-
 async function userOf(companyId: string, email: string, role: "admin" | "operator"): Promise<Login> {
   await t.services.dashboardUsers.create({ companyId, email, role, password: PASSWORD });
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/dashboard/api/login",
-    payload: { email, password: PASSWORD },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return { cookie: cookieOf(res), csrf: (res.json() as { csrf_token: string }).csrf_token };
+  return dashboardLogin(t.http, email, PASSWORD);
 }
 
 function api(who: Login, method: "GET" | "POST", path: string, csrf = who.csrf) {

@@ -9,6 +9,7 @@ import { renderTd3DataPage, SAMPLE_TD3_FIELDS } from "@verimat/engine/fixtures";
 import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { dashboardLogin, type DashboardLogin as Login } from "../testing/dashboard-login.ts";
 import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, startTestVerification, type TestApp } from "../testing/test-app.ts";
 import { DASHBOARD_COOKIE } from "./dashboard-routes.ts";
@@ -18,11 +19,6 @@ let t: TestApp;
 let companyA: { company_id: string; company_key: string };
 let companyB: { company_id: string; company_key: string };
 const PASSWORD = "correct horse battery";
-
-interface Login {
-  cookie: string;
-  csrf: string;
-}
 
 beforeEach(async () => {
   t = await createTestApp({ DASHBOARD_MAX_FAILED_LOGINS: "3", DASHBOARD_LOCKOUT_MINUTES: "10" });
@@ -58,15 +54,7 @@ function cookieOf(res: LightMyRequestResponse): string {
   return line.split(";")[0] ?? "";
 }
 
-async function login(email: string, password = PASSWORD): Promise<Login> {
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/dashboard/api/login",
-    payload: { email, password },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return { cookie: cookieOf(res), csrf: (res.json() as { csrf_token: string }).csrf_token };
-}
+const login = (email: string, password = PASSWORD): Promise<Login> => dashboardLogin(t.http, email, password);
 
 function api(who: Login, method: "GET" | "POST" | "PUT" | "DELETE", url: string, payload?: unknown) {
   return t.http.inject({

@@ -5,22 +5,15 @@
  * the company-facing API, with a check that nothing is half-stored.)
  */
 import fc from "fast-check";
-import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_COOKIE } from "../dashboard/dashboard-routes.ts";
+import { type DashboardLogin, dashboardLogin } from "../testing/dashboard-login.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 
 let t: TestApp;
 let tokens: string[] = [];
-let dashboard: { cookie: string; csrf: string };
+let dashboard: DashboardLogin;
 const PASSWORD = "correct horse battery";
 const NO_KYC = { skip_document: true, skip_face: true, skip_agreement: true };
-
-function cookieOf(res: LightMyRequestResponse): string {
-  const raw = res.headers["set-cookie"];
-  const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((c) => c.startsWith(`${DASHBOARD_COOKIE}=`));
-  return line?.split(";")[0] ?? "";
-}
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -31,13 +24,7 @@ beforeAll(async () => {
     role: "admin",
     password: PASSWORD,
   });
-  const login = await t.http.inject({
-    method: "POST",
-    url: "/dashboard/api/login",
-    payload: { email: "admin@fuzz.test", password: PASSWORD },
-  });
-  expect(login.statusCode, login.body).toBe(200);
-  dashboard = { cookie: cookieOf(login), csrf: (login.json() as { csrf_token: string }).csrf_token };
+  dashboard = await dashboardLogin(t.http, "admin@fuzz.test", PASSWORD);
   const flows: { flags?: Record<string, unknown>; steps?: unknown[] }[] = [
     {},
     { flags: NO_KYC, steps: [{ type: "email" }, { type: "phone-number" }, { type: "geolocation" }] },

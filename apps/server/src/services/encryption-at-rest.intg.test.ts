@@ -25,7 +25,7 @@ import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PG_URL, postgresReachable } from "../../../../packages/db/test/test-databases.ts";
 import { type CallbackWorker, startCallbacks } from "../callbacks/start-callbacks.ts";
-import { DASHBOARD_COOKIE } from "../dashboard/dashboard-routes.ts";
+import { dashboardLogin } from "../testing/dashboard-login.ts";
 import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, startTestVerification, type TestApp } from "../testing/test-app.ts";
 import type { VerificationWorker } from "../verification/start-verification.ts";
@@ -368,19 +368,7 @@ describe.each(targets)("encryption at rest on $name", (target) => {
         role: "admin",
         password: "correct horse battery",
       });
-      const res = await t.http.inject({
-        method: "POST",
-        url: "/dashboard/api/login",
-        payload: { email: "operator@shop.test", password: "correct horse battery" },
-      });
-      const raw = res.headers["set-cookie"];
-      const cookie = (Array.isArray(raw) ? raw : [raw ?? ""]).find((c) =>
-        c.startsWith(`${DASHBOARD_COOKIE}=`),
-      );
-      login = {
-        cookie: cookie?.split(";")[0] ?? "",
-        csrf: (res.json() as { csrf_token: string }).csrf_token,
-      };
+      login = await dashboardLogin(t.http, "operator@shop.test", "correct horse battery");
     });
 
     afterAll(async () => {

@@ -14,6 +14,7 @@ import { sql } from "kysely";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CallbackWorker, startCallbacks } from "../callbacks/start-callbacks.ts";
+import { dashboardLogin } from "../testing/dashboard-login.ts";
 import { type LocalSmtp, startLocalSmtp } from "../testing/local-smtp.ts";
 import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
@@ -802,20 +803,7 @@ describe.each(databases)("step catalogue on $name", (database) => {
         role: "operator",
         password: "correct horse battery",
       });
-      const login = async (email: string) => {
-        const res = await t.http.inject({
-          method: "POST",
-          url: "/dashboard/api/login",
-          payload: { email, password: "correct horse battery" },
-        });
-        expect(res.statusCode, res.body).toBe(200);
-        const raw = res.headers["set-cookie"];
-        const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard="));
-        return {
-          cookie: (line ?? "").split(";")[0] ?? "",
-          csrf: (res.json() as { csrf_token: string }).csrf_token,
-        };
-      };
+      const login = (email: string) => dashboardLogin(t.http, email, "correct horse battery");
       const token = await begin(
         [
           {
@@ -906,17 +894,8 @@ describe.each(databases)("step catalogue on $name", (database) => {
         role: "operator",
         password: "correct horse battery",
       });
-      const res = await t.http.inject({
-        method: "POST",
-        url: "/dashboard/api/login",
-        payload: { email: "op@audited.test", password: "correct horse battery" },
-      });
-      const raw = res.headers["set-cookie"];
-      const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard="));
-      const headers = {
-        cookie: (line ?? "").split(";")[0] ?? "",
-        "x-csrf-token": (res.json() as { csrf_token: string }).csrf_token,
-      };
+      const signedIn = await dashboardLogin(t.http, "op@audited.test", "correct horse battery");
+      const headers = { cookie: signedIn.cookie, "x-csrf-token": signedIn.csrf };
       const token = await begin(
         [
           {

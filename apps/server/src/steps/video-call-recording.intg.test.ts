@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dashboardLogin, type DashboardLogin as Login } from "../testing/dashboard-login.ts";
 import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { appTestDatabases } from "../testing/test-databases.ts";
@@ -19,11 +20,6 @@ const PASSWORD = "correct horse battery";
 const NO_KYC = { skip_document: true, skip_face: true, skip_agreement: true, language: "en" };
 const WEBM = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 const OFFER = { kind: "offer", data: { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" } };
-
-interface Login {
-  cookie: string;
-  csrf: string;
-}
 
 let t: TestApp;
 let company: { company_id: string; company_key: string };
@@ -40,19 +36,7 @@ function storedObjects(): Buffer[] {
     .map((f) => fs.readFileSync(f));
 }
 
-async function login(email: string): Promise<Login> {
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/dashboard/api/login",
-    payload: { email, password: PASSWORD },
-  });
-  const raw = res.headers["set-cookie"];
-  const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard="));
-  return {
-    cookie: (line ?? "").split(";")[0] ?? "",
-    csrf: (res.json() as { csrf_token: string }).csrf_token,
-  };
-}
+const login = (email: string): Promise<Login> => dashboardLogin(t.http, email, PASSWORD);
 
 async function widget(token: string, url: string, payload: unknown = {}) {
   const res = await t.http.inject({

@@ -19,6 +19,7 @@ import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { dashboardVideoCallRoutes } from "../dashboard/video-call-routes.ts";
 import { registerErrorHandling } from "../http/error-handler.ts";
+import { dashboardLogin, type DashboardLogin as Login } from "../testing/dashboard-login.ts";
 import { multipartBody } from "../testing/multipart.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { appTestDatabases } from "../testing/test-databases.ts";
@@ -33,11 +34,6 @@ const PNG = Buffer.from(
   "base64",
 );
 const OFFER = { kind: "offer", data: { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" } };
-
-interface Login {
-  cookie: string;
-  csrf: string;
-}
 
 async function begin(steps: unknown[], key = company.company_key) {
   const res = await t.http.inject({
@@ -68,20 +64,7 @@ async function widget(token: string, method: "GET" | "POST", url: string, payloa
   return { status: res.statusCode, json, code: json.error?.code ?? null };
 }
 
-async function login(email: string): Promise<Login> {
-  const res = await t.http.inject({
-    method: "POST",
-    url: "/dashboard/api/login",
-    payload: { email, password: PASSWORD },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  const raw = res.headers["set-cookie"];
-  const line = (Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard="));
-  return {
-    cookie: (line ?? "").split(";")[0] ?? "",
-    csrf: (res.json() as { csrf_token: string }).csrf_token,
-  };
-}
+const login = (email: string): Promise<Login> => dashboardLogin(t.http, email, PASSWORD);
 
 async function dash(who: Login | null, method: "GET" | "POST", url: string, payload?: unknown, csrf = true) {
   const res = await t.http.inject({
@@ -577,17 +560,8 @@ describe.each(databases)("a call across two API processes on $name", (database) 
     const person = { "x-session-token": token };
     const call = (await j(a, "POST", "/api/widget/video-call/join", person)).json.call as { call_id: string };
 
-    const login = await b.inject({
-      method: "POST",
-      url: "/dashboard/api/login",
-      payload: { email: "op@two.test", password: PASSWORD },
-    });
-    const raw = login.headers["set-cookie"];
-    const cookie =
-      ((Array.isArray(raw) ? raw : [raw ?? ""]).find((x) => x.startsWith("verimat_dashboard=")) ?? "").split(
-        ";",
-      )[0] ?? "";
-    const operator = { cookie, "x-csrf-token": (login.json() as { csrf_token: string }).csrf_token };
+    const signedIn = await dashboardLogin(b, "op@two.test", PASSWORD);
+    const operator = { cookie: signedIn.cookie, "x-csrf-token": signedIn.csrf };
 
     const queue = await j(b, "GET", "/dashboard/api/video-calls", operator);
     expect((queue.json.waiting as { call_id: string }[]).map((c) => c.call_id)).toContain(call.call_id);
