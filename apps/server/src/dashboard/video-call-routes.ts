@@ -12,7 +12,7 @@ import { AppError, type Clock } from "@verimat/core";
 import { createDashboardRepository, type DashboardRole, type Database } from "@verimat/db";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
-import { asMultipartError, mediaRoom, receiveCheckedUpload } from "../http/checked-upload.ts";
+import { mediaRoom, receiveCheckedUpload, receiveFilePart } from "../http/checked-upload.ts";
 import { sniffMediaType } from "../http/sniff-media.ts";
 import { pollParams } from "../routes/widget-video-call-api.ts";
 import type { SessionService } from "../services/session-service.ts";
@@ -137,15 +137,11 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
       if (room <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
       if (!request.isMultipart())
         throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the chunk as multipart/form-data" });
-      const file = await request
-        .file({ limits: { fileSize: limit, files: 1 } })
-        .catch((err: unknown) => Promise.reject(asMultipartError(err)));
-      if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
-      async function* chunks(): AsyncGenerator<Buffer> {
+      const { file, chunks } = await receiveFilePart(request, limit);
+      async function* checked(): AsyncGenerator<Buffer> {
         let received = 0;
         let head: Buffer | null = seq === 1 ? Buffer.alloc(0) : null;
-        for await (const chunk of file?.file ?? []) {
-          const buf = chunk as Buffer;
+        for await (const buf of chunks) {
           received += buf.length;
           if (received > room) throw new AppError("SESSION_MEDIA_LIMIT");
           if (head !== null) {
@@ -159,16 +155,9 @@ export const dashboardVideoCallRoutes: FastifyPluginAsync<DashboardVideoCallDeps
           }
           yield buf;
         }
-        if (file?.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
+        if (file.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
         if (head !== null || received === 0)
           throw new AppError("MEDIA_TYPE_INVALID", { message: "an empty or cut recording chunk" });
-      }
-      async function* checked(): AsyncGenerator<Buffer> {
-        try {
-          yield* chunks();
-        } catch (err) {
-          throw asMultipartError(err);
-        }
       }
       const rec = await sessions.appendMediaChunk(
         session,

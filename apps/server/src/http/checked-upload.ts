@@ -1,11 +1,12 @@
 /**
  * One multipart upload, checked while it streams (never buffered whole): its type sniffed from the
  * first bytes (never the client's label), the per-file limit and the session's remaining room.
- * Both widget upload routes (captures, step files) take files this way.
+ * Both widget upload routes (captures, step files) take files this way; the recording chunks read
+ * theirs through receiveFilePart.
  * @module
  */
 import type { MultipartFile } from "@fastify/multipart";
-import { AppError, isAppError } from "@verimat/core";
+import { AppError } from "@verimat/core";
 import type { FastifyRequest } from "fastify";
 
 /** Bytes needed to tell every accepted type apart. */
@@ -35,47 +36,58 @@ export async function receiveCheckedUpload(
   if (!request.isMultipart())
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", { message: "send the file as multipart/form-data" });
   if (o.roomBytes <= 0) throw new AppError("SESSION_MEDIA_LIMIT");
-  const file = await request
-    .file({ limits: { fileSize: o.fileLimitBytes, files: 1 } })
-    .catch((err: unknown) => Promise.reject(asMultipartError(err)));
-  if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+  const { file, chunks } = await receiveFilePart(request, o.fileLimitBytes);
   let sniffed: string | null = null;
-  async function* checked(part: MultipartFile): AsyncGenerator<Buffer> {
-    try {
-      let received = 0;
-      let head = Buffer.alloc(0);
-      for await (const chunk of part.file) {
-        const buf = chunk as Buffer;
-        received += buf.length;
-        if (received > o.roomBytes) throw new AppError("SESSION_MEDIA_LIMIT");
-        if (sniffed === null) {
-          head = Buffer.concat([head, buf]);
-          if (head.length < SNIFF_BYTES) continue;
-          sniffed = o.sniff(head);
-          if (!sniffed)
-            throw new AppError("MEDIA_TYPE_INVALID", o.refusal === undefined ? {} : { message: o.refusal });
-          yield head;
-          continue;
-        }
-        yield buf;
+  async function* checked(): AsyncGenerator<Buffer> {
+    let received = 0;
+    let head = Buffer.alloc(0);
+    for await (const buf of chunks) {
+      received += buf.length;
+      if (received > o.roomBytes) throw new AppError("SESSION_MEDIA_LIMIT");
+      if (sniffed === null) {
+        head = Buffer.concat([head, buf]);
+        if (head.length < SNIFF_BYTES) continue;
+        sniffed = o.sniff(head);
+        if (!sniffed)
+          throw new AppError("MEDIA_TYPE_INVALID", o.refusal === undefined ? {} : { message: o.refusal });
+        yield head;
+        continue;
       }
-      // Over the limit the parser stops the stream early and marks it truncated.
-      if (part.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
-      if (sniffed === null) throw new AppError("MEDIA_TYPE_INVALID");
-    } catch (err) {
-      throw asMultipartError(err);
+      yield buf;
     }
+    // Over the limit the parser stops the stream early and marks it truncated.
+    if (file.file.truncated) throw new AppError("UPLOAD_TOO_LARGE");
+    if (sniffed === null) throw new AppError("MEDIA_TYPE_INVALID");
   }
-  return { file, stream: checked(file), contentType: () => sniffed ?? "application/octet-stream" };
+  return { file, stream: checked(), contentType: () => sniffed ?? "application/octet-stream" };
 }
 
 /**
- * The multipart parser's own errors — a form that is malformed or ends early — are plain Errors
- * without a code, which the error edge would answer with a 500: they are the client's, a 400.
- * Errors that already carry a code (ours, Fastify's limits) pass unchanged.
+ * The form's one file part and its bytes. The multipart parser's own errors (a form that is malformed
+ * or ends early) are plain Errors without a code, which the error edge would answer with a 500: here
+ * they become BODY_MALFORMED, the client's fault. Errors with a code (Fastify's limits) pass unchanged.
  */
-export function asMultipartError(err: unknown): unknown {
-  if (isAppError(err) || !(err instanceof Error) || "code" in err || "statusCode" in err) return err;
+export async function receiveFilePart(
+  request: FastifyRequest,
+  fileLimitBytes: number,
+): Promise<{ file: MultipartFile; chunks: AsyncGenerator<Buffer> }> {
+  const file = await request
+    .file({ limits: { fileSize: fileLimitBytes, files: 1 } })
+    .catch((err: unknown) => Promise.reject(malformed(err)));
+  if (!file) throw new AppError("PARAM_MISSING", { message: "no file in the form" });
+  const stream = file.file;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (err) {
+      throw malformed(err);
+    }
+  }
+  return { file, chunks: chunks() };
+}
+
+function malformed(err: unknown): unknown {
+  if (!(err instanceof Error) || "code" in err || "statusCode" in err) return err;
   return new AppError("BODY_MALFORMED", { message: "Malformed multipart body", cause: err });
 }
 
